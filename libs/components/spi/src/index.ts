@@ -1,0 +1,24 @@
+// Public surface of @tessera/spi: one interface per component kind plus shared helpers.
+export type { ComponentMetadata } from './component';
+export { prop, requiredProp, intProp, boolProp, ComponentConfigError } from './component';
+export type {
+  StateStore,
+  StateStoreFactory,
+  StateFeature,
+  Concurrency,
+  Consistency,
+  StateOptionsSpi,
+  StoreGetRequest,
+  StoreGetResponse,
+  StoreSetRequest,
+  StoreDeleteRequest,
+  StoreBulkGetItem,
+  TransactionalOperation,
+  StoreTransactionRequest,
+  QueryFilter,
+  StateQuery,
+  StoreQueryRequest,
+  StoreQueryResponse,
+  StateStoreErrorKind,
+} from './state-store';
+export { StateStoreError, isStateStoreError, etagMismatch, etagInvalid, parseTtl } from './state-store';

@@ -1,0 +1,20 @@
+// The context every API call carries as its last argument, as ctx does in components-contrib.
+// It is plain data: built once at the edge, passed through blocks and transports untouched.
+
+export interface CallContext {
+  /** App id of the caller's gateway; state keys are prefixed with it. */
+  readonly appId: string;
+  /** Kubernetes namespace of the caller, '' in self-hosted mode. */
+  readonly namespace: string;
+  /** Aborted when the caller goes away or the deadline passes. */
+  readonly signal?: AbortSignal;
+  /** Absolute deadline in epoch milliseconds, when the caller set one. */
+  readonly deadline?: number;
+  /** W3C trace context of the incoming call. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+}
+
+export function callContext(appId: string, namespace = '', extra: Partial<CallContext> = {}): CallContext {
+  return { appId, namespace, ...extra };
+}
