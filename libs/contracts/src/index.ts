@@ -17,6 +17,8 @@ export { CommonErrors } from './errors/common.errors';
 export { StateErrors } from './errors/state.errors';
 export type { StateApi, RegisteredComponent } from './api/state.api';
 export { STATE_API } from './api/state.api';
+export type { MetadataApi, RuntimeMetadata, RuntimeLifecycle, AppConnectionInfo } from './api/runtime.api';
+export { METADATA_API, RUNTIME_LIFECYCLE } from './api/runtime.api';
 export {
   Etag,
   StateItem,
@@ -39,3 +41,43 @@ export {
   QueryStateResponse,
   QueryStateItem,
 } from './generated/dapr/proto/runtime/v1/state';
+export { DAPR_RPC_BLOCKS } from './api/rpc-blocks';
+export { DaprService, DaprClient } from './generated/dapr/proto/runtime/v1/dapr';
+export type { DaprServer } from './generated/dapr/proto/runtime/v1/dapr';
+export {
+  AppCallbackService,
+  AppCallbackClient,
+  AppCallbackHealthCheckService,
+  AppCallbackHealthCheckClient,
+  AppCallbackAlphaService,
+  AppCallbackAlphaClient,
+} from './generated/dapr/proto/runtime/v1/appcallback';
+export type {
+  AppCallbackServer,
+  AppCallbackHealthCheckServer,
+  AppCallbackAlphaServer,
+} from './generated/dapr/proto/runtime/v1/appcallback';
+export {
+  GetMetadataRequest,
+  GetMetadataResponse,
+  SetMetadataRequest,
+  RegisteredComponents,
+  ActiveActorsCount,
+  ActorRuntime,
+  ActorRuntime_ActorRuntimeStatus,
+  AppConnectionProperties,
+  AppConnectionHealthProperties,
+  PubsubSubscription,
+  PubsubSubscriptionRules,
+  PubsubSubscriptionRule,
+  PubsubSubscriptionType,
+  MetadataHTTPEndpoint,
+  MetadataScheduler,
+  MetadataWorkflows,
+  MetadataMCPServer,
+  MetadataWorkflowAccessPolicy,
+  MetadataResiliency,
+} from './generated/dapr/proto/runtime/v1/metadata';
+export { ShutdownRequest } from './generated/dapr/proto/runtime/v1/misc';
+export { InvokeServiceRequest } from './generated/dapr/proto/runtime/v1/invoke';
+export { InvokeRequest, InvokeResponse, HTTPExtension, HTTPExtension_Verb } from './generated/dapr/proto/common/v1/common';

@@ -22,3 +22,6 @@ export type {
   StateStoreErrorKind,
 } from './state-store';
 export { StateStoreError, isStateStoreError, etagMismatch, etagInvalid, parseTtl } from './state-store';
+export type { QueryCandidate } from './state-query';
+export { evaluateStateQuery, validateStateQuery } from './state-query';
+export { parseDuration, durationProp } from './duration';

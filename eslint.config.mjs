@@ -1,0 +1,39 @@
+// Lint: TypeScript rules plus @nx/enforce-module-boundaries with real constraints (STYLE.md 1):
+// which kind of project may import which, and which drivers/frameworks each kind may touch.
+import nx from '@nx/eslint-plugin';
+
+const drivers = ['ioredis', 'pg', 'better-sqlite3', 'kafkajs', 'amqplib', 'mqtt', 'nats'];
+const nest = ['@nestjs/*'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/generated/**', '.nx/**', 'tmp/**'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: [...nest, ...drivers, 'fastify', '@grpc/*'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: [...nest, ...drivers, 'fastify'] },
+            { sourceTag: 'type:spi', onlyDependOnLibsWithTags: ['type:util', 'type:spi'], bannedExternalImports: [...nest, ...drivers, 'fastify'] },
+            { sourceTag: 'type:component', onlyDependOnLibsWithTags: ['type:util', 'type:spi', 'type:testing'], bannedExternalImports: [...nest, 'fastify', '@grpc/*'] },
+            { sourceTag: 'type:registry', onlyDependOnLibsWithTags: ['type:util', 'type:spi', 'type:component'], bannedExternalImports: [...nest, ...drivers] },
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi'], bannedExternalImports: [...nest, ...drivers, 'fastify', '@grpc/*'] },
+            { sourceTag: 'type:block', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:core', 'type:testing'], bannedExternalImports: [...nest, ...drivers, 'fastify', '@grpc/*'] },
+            { sourceTag: 'type:edge', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:testing'], bannedExternalImports: [...nest, ...drivers] },
+            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:testing'], bannedExternalImports: [...nest, ...drivers, 'fastify'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:testing'], bannedExternalImports: [...nest] },
+            { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:core', 'type:block', 'type:edge', 'type:transport', 'type:registry'], bannedExternalImports: [...drivers] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:nest', 'type:core', 'type:util', 'type:contracts', 'type:testing', 'type:spi', 'type:registry', 'type:block'], bannedExternalImports: [...drivers.filter((d) => d !== 'ioredis' && d !== 'pg')] },
+          ],
+        },
+      ],
+    },
+  },
+];

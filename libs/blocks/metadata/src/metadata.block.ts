@@ -1,0 +1,41 @@
+// The metadata API of one gateway: who this runtime is, what it loaded, and the extended
+// attributes apps set with PUT /v1.0/metadata/{key}. Component lists come from the block APIs,
+// so in split mode they reflect what the remote services loaded for this app.
+import type { AppConnectionInfo, CallContext, MetadataApi, RegisteredComponent, RuntimeMetadata } from '@tessera/contracts';
+
+/** Anything that can list the components it serves to an app (every block API can). */
+export interface ComponentSource {
+  listComponents(ctx: CallContext): Promise<RegisteredComponent[]>;
+}
+
+export interface MetadataBlockOptions {
+  readonly appId: string;
+  readonly runtimeVersion: string;
+  readonly enabledFeatures?: readonly string[];
+  readonly appConnection?: AppConnectionInfo;
+  readonly sources: readonly ComponentSource[];
+}
+
+export class MetadataBlock implements MetadataApi {
+  private readonly extended = new Map<string, string>();
+
+  constructor(private readonly opts: MetadataBlockOptions) {
+    this.extended.set('daprRuntimeVersion', opts.runtimeVersion);
+  }
+
+  async getMetadata(ctx: CallContext): Promise<RuntimeMetadata> {
+    const lists = await Promise.all(this.opts.sources.map((s) => s.listComponents(ctx)));
+    return {
+      id: this.opts.appId,
+      runtimeVersion: this.opts.runtimeVersion,
+      enabledFeatures: this.opts.enabledFeatures ?? [],
+      components: lists.flat(),
+      extended: Object.fromEntries(this.extended),
+      appConnectionProperties: this.opts.appConnection,
+    };
+  }
+
+  async setMetadata(key: string, value: string): Promise<void> {
+    this.extended.set(key, value);
+  }
+}

@@ -1,0 +1,2 @@
+// Public surface of @tessera/state-in-memory.
+export { createInMemoryStateStore } from './in-memory-state-store';

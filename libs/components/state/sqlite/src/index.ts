@@ -1,0 +1,2 @@
+// Public surface of @tessera/state-sqlite.
+export { createSqliteStateStore } from './sqlite-state-store';

@@ -1,0 +1,147 @@
+// The Dapr gRPC API edge: `dapr.proto.runtime.v1.Dapr` served straight on a @grpc/grpc-js
+// server (no Nest pipeline on the data plane). Implemented RPCs call the block APIs; every other
+// RPC answers UNIMPLEMENTED naming its building block. Errors carry Dapr's code and message plus
+// the rich google.rpc.Status details.
+import * as grpc from '@grpc/grpc-js';
+import { CommonErrors, DAPR_RPC_BLOCKS, DaprService, isApiError } from '@tessera/contracts';
+import type { ApiError, CallContext, MetadataApi, RuntimeLifecycle, StateApi } from '@tessera/contracts';
+import { metadataToGrpc } from './metadata.mapper';
+import { encodeRichStatus } from './rich-status';
+
+export interface GrpcEdgeLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface GrpcEdgeOptions {
+  readonly appId: string;
+  readonly namespace: string;
+  readonly apiToken?: string;
+  readonly maxBodySize: number;
+  readonly enableApiLogging: boolean;
+  readonly state: StateApi;
+  readonly metadata: MetadataApi;
+  readonly lifecycle: RuntimeLifecycle;
+  readonly logger: GrpcEdgeLogger;
+}
+
+type Unary<Req, Res> = (req: Req, ctx: CallContext, md: grpc.Metadata) => Promise<Res>;
+const EMPTY = {};
+
+export function toServiceError(e: ApiError): Partial<grpc.ServiceError> {
+  const metadata = new grpc.Metadata();
+  if (e.details.length > 0) metadata.set('grpc-status-details-bin', encodeRichStatus(e));
+  return { code: e.grpcCode as number as grpc.status, details: e.message, metadata };
+}
+
+function toError(e: unknown): ApiError {
+  if (isApiError(e)) return e;
+  return CommonErrors.internal(e instanceof Error ? e.message : String(e));
+}
+
+export class GrpcEdge {
+  readonly server: grpc.Server;
+
+  constructor(private readonly opts: GrpcEdgeOptions) {
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': opts.maxBodySize,
+      'grpc.max_send_message_length': opts.maxBodySize,
+    });
+    this.server.addService(DaprService, this.handlers());
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private ctxOf(md: grpc.Metadata): CallContext {
+    const tp = md.get('traceparent')[0];
+    const base = { appId: this.opts.appId, namespace: this.opts.namespace };
+    if (typeof tp !== 'string') return base;
+    const ts = md.get('tracestate')[0];
+    return { ...base, traceparent: tp, tracestate: typeof ts === 'string' ? ts : undefined };
+  }
+
+  private unary<Req, Res>(name: string, fn: Unary<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+    const { apiToken, enableApiLogging, logger } = this.opts;
+    return (call, callback) => {
+      if (apiToken && call.metadata.get('dapr-api-token')[0] !== apiToken) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: 'authentication error: api token mismatch' });
+        return;
+      }
+      if (enableApiLogging) logger.info('gRPC API Called', { method: name });
+      fn(call.request, this.ctxOf(call.metadata), call.metadata).then(
+        (res) => callback(null, res),
+        (e: unknown) => callback(toServiceError(toError(e))),
+      );
+    };
+  }
+
+  private handlers(): grpc.UntypedServiceImplementation {
+    const { state, metadata, lifecycle } = this.opts;
+    const implemented: grpc.UntypedServiceImplementation = {
+      getState: this.unary('GetState', (r, c) => state.getState(r as never, c)),
+      getBulkState: this.unary('GetBulkState', (r, c) => state.getBulkState(r as never, c)),
+      saveState: this.unary('SaveState', async (r, c) => {
+        await state.saveState(r as never, c);
+        return EMPTY;
+      }),
+      deleteState: this.unary('DeleteState', async (r, c) => {
+        await state.deleteState(r as never, c);
+        return EMPTY;
+      }),
+      deleteBulkState: this.unary('DeleteBulkState', async (r, c) => {
+        await state.deleteBulkState(r as never, c);
+        return EMPTY;
+      }),
+      executeStateTransaction: this.unary('ExecuteStateTransaction', async (r, c) => {
+        await state.executeStateTransaction(r as never, c);
+        return EMPTY;
+      }),
+      queryStateAlpha1: this.unary('QueryStateAlpha1', (r, c) => state.queryState(r as never, c)),
+      getMetadata: this.unary('GetMetadata', async (_r, c) => metadataToGrpc(await metadata.getMetadata(c))),
+      setMetadata: this.unary('SetMetadata', async (r: { key: string; value: string }, c) => {
+        await metadata.setMetadata(r.key, r.value, c);
+        return EMPTY;
+      }),
+      shutdown: this.unary('Shutdown', async (_r, _c, md) => {
+        const force = String(md.get('dapr-force-shutdown')[0] ?? '').toLowerCase() === 'true';
+        setImmediate(() => lifecycle.shutdown(force));
+        return EMPTY;
+      }),
+    };
+    const out: grpc.UntypedServiceImplementation = {};
+    for (const [key, def] of Object.entries(DaprService)) {
+      const impl = implemented[key];
+      if (impl) {
+        out[key] = impl;
+        continue;
+      }
+      const rpc = def.path.slice(def.path.lastIndexOf('/') + 1);
+      const err = toServiceError(CommonErrors.unimplemented(DAPR_RPC_BLOCKS[rpc] ?? 'an unknown', rpc));
+      if (!def.requestStream && !def.responseStream) {
+        out[key] = ((_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(err)) as grpc.handleUnaryCall<unknown, unknown>;
+      } else {
+        out[key] = ((call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', err)) as never;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,24 @@
+// RuntimeMetadata (the API's view) -> GetMetadataResponse (the gRPC message).
+import { ActorRuntime_ActorRuntimeStatus } from '@tessera/contracts';
+import type { GetMetadataResponse, RuntimeMetadata } from '@tessera/contracts';
+
+export function metadataToGrpc(m: RuntimeMetadata): GetMetadataResponse {
+  const app = m.appConnectionProperties;
+  return {
+    id: m.id,
+    activeActorsCount: [],
+    registeredComponents: m.components.map((c) => ({ name: c.name, type: c.type, version: c.version, capabilities: [...c.capabilities] })),
+    extendedMetadata: { ...m.extended },
+    subscriptions: [],
+    httpEndpoints: [],
+    appConnectionProperties: app
+      ? { port: app.port, protocol: app.protocol, channelAddress: app.channelAddress, maxConcurrency: app.maxConcurrency, health: undefined }
+      : undefined,
+    runtimeVersion: m.runtimeVersion,
+    enabledFeatures: [...m.enabledFeatures],
+    actorRuntime: { runtimeStatus: ActorRuntime_ActorRuntimeStatus.DISABLED, activeActors: [], hostReady: false, placement: '' },
+    mcpServers: [],
+    workflowAccessPolicies: [],
+    resiliencies: [],
+  };
+}

@@ -1,0 +1,103 @@
+// The Dapr HTTP API edge: one Fastify instance with Dapr's conventions (spec/http-api.md
+// section 0): raw bodies of any content type up to --max-body-size, `dapr-api-token`, path
+// cleaning, the catch-all, and Dapr's error shapes for everything Fastify itself rejects.
+// Handlers are plain async functions over the block APIs; no per-request DI.
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CommonErrors, isApiError } from '@tessera/contracts';
+import type { CallContext, MetadataApi, RuntimeLifecycle, StateApi } from '@tessera/contracts';
+import { sendError, sendUnknownError } from './reply';
+import { registerRuntimeRoutes } from './runtime.routes';
+import { registerStateRoutes } from './state.routes';
+import { registerUnbuiltRoutes } from './unbuilt.routes';
+
+export interface HttpEdgeLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface HttpEdgeOptions {
+  readonly appId: string;
+  readonly namespace: string;
+  /** DAPR_API_TOKEN; when set every request but the health checks must carry it. */
+  readonly apiToken?: string;
+  readonly maxBodySize: number;
+  readonly enableApiLogging: boolean;
+  readonly state: StateApi;
+  readonly metadata: MetadataApi;
+  readonly lifecycle: RuntimeLifecycle;
+  readonly logger: HttpEdgeLogger;
+}
+
+const HEALTH_PATHS = new Set(['/v1.0/healthz', '/v1.0/healthz/outbound']);
+
+export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.maxBodySize,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 65535 },
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+  });
+
+  // Dapr reads bodies of any content type itself: every body arrives as a Buffer.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const { appId, namespace } = opts;
+  const ctxOf = (req: FastifyRequest): CallContext => {
+    const tp = req.headers['traceparent'];
+    if (typeof tp !== 'string') return { appId, namespace };
+    const ts = req.headers['tracestate'];
+    return { appId, namespace, traceparent: tp, tracestate: typeof ts === 'string' ? ts : undefined };
+  };
+
+  if (opts.apiToken) {
+    const token = opts.apiToken;
+    app.addHook('onRequest', (req, reply, done) => {
+      if (HEALTH_PATHS.has(req.url.split('?')[0] as string)) return done();
+      if (req.headers['dapr-api-token'] !== token) {
+        void reply.code(401).header('content-type', 'text/plain; charset=utf-8').send('invalid api token');
+        return;
+      }
+      delete req.headers['dapr-api-token'];
+      done();
+    });
+  }
+
+  if (opts.enableApiLogging) {
+    app.addHook('onResponse', (req, reply, done) => {
+      opts.logger.info('HTTP API Called', { method: req.method, path: req.url.split('?')[0], code: reply.statusCode });
+      done();
+    });
+  }
+
+  app.setErrorHandler((error, _req, reply) => {
+    const err = error as Error & { code?: string; statusCode?: number };
+    const code = err.code;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, CommonErrors.bodyTooLarge(opts.maxBodySize));
+    if (code === 'FST_ERR_BAD_URL' || code === 'FST_ERR_BAD_URL_PATH') {
+      return reply.code(400).header('content-type', 'text/plain; charset=utf-8').send(`invalid path: ${err.message}`);
+    }
+    if (isApiError(err)) return sendError(reply, err);
+    if (typeof err.statusCode === 'number' && err.statusCode < 500) {
+      return sendError(reply, CommonErrors.bodyRead(err.message));
+    }
+    opts.logger.error('unhandled HTTP API error', { err: err.message });
+    return sendUnknownError(reply, err);
+  });
+
+  // Catch-all: Dapr routes anything unmatched to service invocation, which needs an app id.
+  app.setNotFoundHandler((req, reply) => {
+    if (req.headers['dapr-app-id'] !== undefined || (req.headers.authorization ?? '').startsWith('Basic ')) {
+      return sendError(reply, CommonErrors.unimplemented('service invocation', `${req.method} ${req.url.split('?')[0]}`));
+    }
+    return sendError(reply, CommonErrors.directInvokeNoAppId());
+  });
+
+  registerStateRoutes(app, opts.state, ctxOf);
+  registerRuntimeRoutes(app, opts.metadata, opts.lifecycle, appId, ctxOf);
+  registerUnbuiltRoutes(app);
+  return app;
+}

@@ -1,0 +1,200 @@
+// Process entry points: parse the command line, compose the Nest modules for the chosen
+// topology, start, print where we listen, and shut down gracefully on a signal or on
+// POST /v1.0/shutdown. Start-up failures print one clear line and exit 1.
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { createLogger } from '@tessera/observability';
+import type { Logger } from '@tessera/observability';
+import { parseRuntimeArgs, runtimeHelp } from '@tessera/runtime-core';
+import type { Env, RuntimeConfig } from '@tessera/runtime-core';
+import { EdgeServers, GatewayModule } from './gateway.module';
+import { LifecycleService } from './lifecycle.service';
+import { RESOURCES } from './tokens';
+import type { LoadedComponents } from './resources.module';
+import { RuntimeBaseModule } from './resources.module';
+import { StateModule } from './state.module';
+import { StateSvcModule } from './state-svc.module';
+import { TESSERA_VERSION } from './version';
+
+export interface BootIo {
+  readonly argv: readonly string[];
+  readonly env: Env;
+  readonly cwd: string;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export function processIo(argv: readonly string[]): BootIo {
+  return { argv, env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr };
+}
+
+function loggerFor(config: RuntimeConfig, appId: string, stream: NodeJS.WritableStream): Logger {
+  return createLogger({
+    level: config.logLevel,
+    json: config.logAsJson,
+    appId,
+    version: TESSERA_VERSION,
+    destination: { write: (line: string) => void stream.write(line) },
+  });
+}
+
+/** Runs `init`, then keeps the process alive until a signal or a shutdown request. */
+async function serve(
+  module: DynamicModule,
+  config: RuntimeConfig,
+  logger: Logger,
+  onStarted: (app: INestApplicationContext) => void,
+): Promise<INestApplicationContext> {
+  @Module({ imports: [module] })
+  class Root {}
+  const app = await NestFactory.createApplicationContext(Root, { logger: false, abortOnError: false });
+  let closing: Promise<void> | undefined;
+  const close = (code: number): Promise<void> => {
+    closing ??= (async () => {
+      logger.info('shutting down');
+      const grace = setTimeout(() => {
+        logger.warn(`graceful shutdown took longer than ${config.gracefulShutdownSeconds}s; exiting`);
+        process.exit(code);
+      }, config.gracefulShutdownSeconds * 1000);
+      grace.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+        process.exit(code);
+      }
+    })();
+    return closing;
+  };
+  process.once('SIGINT', () => void close(0));
+  process.once('SIGTERM', () => void close(0));
+  try {
+    app.get(LifecycleService, { strict: false }).setShutdownHandler(() => void close(0));
+  } catch {
+    // building-block services have no gateway lifecycle
+  }
+  await app.init();
+  onStarted(app);
+  return app;
+}
+
+function fail(io: BootIo, e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  io.stderr.write(`tessera: ${msg}\n`);
+  process.exit(1);
+}
+
+/**
+ * The runtime of one app: the all-in-one runtime (every block in-process) or, when
+ * --state-svc-address is given, a gateway whose state block is a remote state-svc.
+ */
+export async function bootRuntime(io: BootIo, banner: boolean): Promise<INestApplicationContext> {
+  let config: RuntimeConfig;
+  try {
+    config = parseRuntimeArgs(io.argv, io.env, io.cwd);
+  } catch (e) {
+    return fail(io, e);
+  }
+  if (config.help) {
+    io.stdout.write(runtimeHelp());
+    process.exit(0);
+  }
+  const logger = loggerFor(config, config.appId, io.stderr);
+  for (const f of config.ignoredFlags) logger.warn(`flag ${f} is accepted for daprd compatibility and has no effect in Tessera`);
+  for (const f of config.deprecatedFlags) logger.warn(`flag ${f} is deprecated`);
+  const state = config.stateSvcAddress ? StateModule.remote(config.stateSvcAddress) : StateModule.inProcess();
+  const module = {
+    module: class TesseraRuntime {},
+    imports: [RuntimeBaseModule.forRoot(config, io.env, logger, config.appId), GatewayModule.forApp(state)],
+  };
+  try {
+    return await serve(module, config, logger, (app) => {
+      const edges = app.get(EdgeServers, { strict: false });
+      const res = app.get<LoadedComponents>(RESOURCES, { strict: false });
+      if (banner) io.stdout.write(bannerText(config, edges.listening, res));
+    });
+  } catch (e) {
+    return fail(io, e);
+  }
+}
+
+function bannerText(config: RuntimeConfig, l: { host: string; httpPort: number; grpcPort: number }, res: LoadedComponents): string {
+  const base = `http://${l.host}:${l.httpPort}`;
+  const mode = config.stateSvcAddress ? `split: state at ${config.stateSvcAddress}` : 'all-in-one';
+  const lines = [
+    '',
+    `  Tessera ${TESSERA_VERSION} is up (${mode}${res.embeddedDefaults ? ', embedded defaults' : ''})${config.appId ? ` for app "${config.appId}"` : ''}`,
+    `    Dapr HTTP API   ${base}`,
+    `    Dapr gRPC API   ${l.host}:${l.grpcPort}`,
+  ];
+  const stores = config.stateSvcAddress ? [] : res.components.filter((c) => c.type.startsWith('state.'));
+  for (const s of stores) {
+    const where = res.embeddedDefaults ? `, ${s.metadata['connectionString'] ?? ''}` : '';
+    lines.push(`    state store     ${s.name} (${s.type}${where})`);
+  }
+  const store = stores[0]?.name;
+  if (store) {
+    lines.push(
+      '',
+      '  Try it:',
+      `    curl -X POST ${base}/v1.0/state/${store} -H 'content-type: application/json' -d '[{"key":"hello","value":"world"}]'`,
+      `    curl ${base}/v1.0/state/${store}/hello`,
+    );
+  }
+  lines.push('', '  Stop with Ctrl-C.', '');
+  return lines.join('\n') + '\n';
+}
+
+export const STATE_SVC_DEFAULT_PORT = 50101;
+
+/** Splits the service's own `--port` flag off the runtime flags it shares with the runtime. */
+function servicePort(argv: readonly string[]): { port: number; rest: string[] } {
+  const rest: string[] = [];
+  let port = STATE_SVC_DEFAULT_PORT;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    let v: string | undefined;
+    if (a === '--port') v = argv[++i];
+    else if (a.startsWith('--port=')) v = a.slice(7);
+    else {
+      rest.push(a);
+      continue;
+    }
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port: expected a port number 0-65535, got "${v ?? ''}"`);
+    port = n;
+  }
+  return { port, rest };
+}
+
+/** state-svc: the state block behind the internal transport, for the gateways of every app. */
+export async function bootStateSvc(io: BootIo): Promise<INestApplicationContext> {
+  let config: RuntimeConfig;
+  let port: number;
+  try {
+    const split = servicePort(io.argv);
+    port = split.port;
+    config = parseRuntimeArgs(split.rest, io.env, io.cwd);
+  } catch (e) {
+    return fail(io, e);
+  }
+  if (config.help) {
+    io.stdout.write(`tessera state-svc [--port ${STATE_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path, --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size, --data-dir.\n`);
+    process.exit(0);
+  }
+  const logger = loggerFor(config, '', io.stderr).child({ scope: 'state-svc' });
+  const module = {
+    module: class TesseraStateSvc {},
+    imports: [
+      RuntimeBaseModule.forRoot(config, io.env, logger, ''),
+      StateSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
+    ],
+  };
+  try {
+    return await serve(module, config, logger, () => undefined);
+  } catch (e) {
+    return fail(io, e);
+  }
+}

@@ -1,0 +1,100 @@
+// The gateway of one app: the Dapr HTTP and gRPC edges over the block APIs, the metadata API and
+// the lifecycle. The state module passed in decides in-process or remote; the gateway cannot tell.
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { BeforeApplicationShutdown, DynamicModule, OnApplicationBootstrap } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { METADATA_API, RUNTIME_LIFECYCLE, STATE_API } from '@tessera/contracts';
+import type { MetadataApi, StateApi } from '@tessera/contracts';
+import { MetadataBlock } from '@tessera/block-metadata';
+import { createHttpEdge } from '@tessera/edge-http';
+import { GrpcEdge } from '@tessera/edge-grpc';
+import type { Logger } from '@tessera/observability';
+import type { RuntimeConfig } from '@tessera/runtime-core';
+import { LifecycleService } from './lifecycle.service';
+import { LOGGER, RUNTIME_CONFIG } from './tokens';
+import { TESSERA_VERSION } from './version';
+
+export interface ListenInfo {
+  httpPort: number;
+  grpcPort: number;
+  host: string;
+}
+
+@Injectable()
+export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private http: FastifyInstance | undefined;
+  private grpc: GrpcEdge | undefined;
+  readonly listening: ListenInfo = { httpPort: 0, grpcPort: 0, host: '' };
+
+  constructor(
+    @Inject(RUNTIME_CONFIG) private readonly config: RuntimeConfig,
+    @Inject(STATE_API) private readonly state: StateApi,
+    @Inject(METADATA_API) private readonly metadata: MetadataApi,
+    @Inject(LifecycleService) private readonly lifecycle: LifecycleService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config;
+    const host = c.listenAddresses[0] ?? '127.0.0.1';
+    const common = {
+      appId: c.appId,
+      namespace: c.namespace,
+      apiToken: c.apiToken,
+      maxBodySize: c.maxBodySizeBytes,
+      enableApiLogging: c.enableApiLogging === true,
+      state: this.state,
+      metadata: this.metadata,
+      lifecycle: this.lifecycle,
+    };
+    this.lifecycle.markComponentsReady();
+    this.http = createHttpEdge({ ...common, logger: this.logger.child({ scope: 'runtime.http' }) });
+    await this.http.listen({ host, port: c.daprHttpPort });
+    const addr = this.http.server.address();
+    this.listening.httpPort = typeof addr === 'object' && addr ? addr.port : c.daprHttpPort;
+    this.listening.host = host;
+    this.lifecycle.markReady('http-server');
+    this.grpc = new GrpcEdge({ ...common, logger: this.logger.child({ scope: 'runtime.grpc' }) });
+    this.listening.grpcPort = await this.grpc.listen(host, c.daprGrpcPort);
+    this.lifecycle.markReady('grpc-server');
+    this.logger.info(`Dapr HTTP API listening on ${host}:${this.listening.httpPort}, gRPC API on ${host}:${this.listening.grpcPort}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([this.http?.close(), this.grpc?.close()]);
+  }
+}
+
+@Module({})
+export class GatewayModule {
+  static forApp(stateModule: DynamicModule): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [stateModule],
+      providers: [
+        LifecycleService,
+        { provide: RUNTIME_LIFECYCLE, useExisting: LifecycleService },
+        {
+          provide: METADATA_API,
+          inject: [RUNTIME_CONFIG, STATE_API],
+          useFactory: (config: RuntimeConfig, state: StateApi): MetadataApi =>
+            new MetadataBlock({
+              appId: config.appId,
+              runtimeVersion: TESSERA_VERSION,
+              sources: [state],
+              appConnection: config.appPort
+                ? {
+                    port: config.appPort,
+                    protocol: config.appProtocol,
+                    channelAddress: config.appChannelAddress,
+                    maxConcurrency: config.appMaxConcurrency ?? -1,
+                  }
+                : undefined,
+            }),
+        },
+        EdgeServers,
+      ],
+      exports: [LifecycleService, EdgeServers],
+    };
+  }
+}

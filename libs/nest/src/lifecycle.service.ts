@@ -1,0 +1,37 @@
+// Readiness and shutdown of one runtime process. The edges report in when they listen; the
+// HTTP/gRPC shutdown APIs and signals end up in requestShutdown().
+import { Injectable } from '@nestjs/common';
+import type { RuntimeLifecycle } from '@tessera/contracts';
+
+@Injectable()
+export class LifecycleService implements RuntimeLifecycle {
+  private readonly pending = new Set<string>(['http-server', 'grpc-server']);
+  private componentsReady = false;
+  private onShutdown: ((force: boolean) => void) | undefined;
+
+  markReady(target: string): void {
+    this.pending.delete(target);
+  }
+
+  markComponentsReady(): void {
+    this.componentsReady = true;
+  }
+
+  notReady(): readonly string[] {
+    return this.componentsReady ? [...this.pending] : ['components', ...this.pending];
+  }
+
+  outboundReady(): boolean {
+    return this.componentsReady;
+  }
+
+  /** The process entry point decides how a shutdown request ends the process. */
+  setShutdownHandler(handler: (force: boolean) => void): void {
+    this.onShutdown = handler;
+  }
+
+  shutdown(force: boolean): void {
+    if (force) process.exit(1);
+    this.onShutdown?.(false);
+  }
+}
