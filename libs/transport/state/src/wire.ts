@@ -1,9 +1,12 @@
 // The generated messages of the internal state service (libs/contracts/proto/tessera/internal/v1).
-// The one place this lib reaches into contracts' generated folder: @tessera/contracts does not
-// export them yet. When its index does, import them from there and delete this file.
+// The one place this lib reaches into contracts' generated folder: @tessera/contracts' index does
+// not export them yet (it was being edited by someone else when this lib was written). When it
+// does, import them from '@tessera/contracts' here and drop the two lint exemptions.
 import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 
+// eslint-disable-next-line @nx/enforce-module-boundaries -- until @tessera/contracts exports them
 export { ErrorStatus, FrameType, Hello, RequestHeader } from '../../../contracts/src/generated/tessera/internal/v1/transport';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- until @tessera/contracts exports them
 export {
   ComponentInfo,
   ListComponentsRequest,

@@ -38,13 +38,14 @@ function fitsJsonb(text: string): boolean {
   return !text.includes('\\u') || storable(parsed);
 }
 
-const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const badText = (s: string): boolean => s.includes('\u0000') || LONE_SURROGATE.test(s);
 
 function storable(v: unknown): boolean {
-  if (typeof v === 'string') return !BAD_TEXT.test(v);
+  if (typeof v === 'string') return !badText(v);
   if (Array.isArray(v)) return v.every(storable);
   if (v !== null && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (BAD_TEXT.test(k) || !storable(x)) return false;
+    for (const [k, x] of Object.entries(v)) if (badText(k) || !storable(x)) return false;
   }
   return true;
 }

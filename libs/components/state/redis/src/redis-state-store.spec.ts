@@ -250,6 +250,25 @@ describeRedis(`state.redis component${skipReason ? ` — SKIPPED: ${skipReason}`
     });
   });
 
+  describe('hot path', () => {
+    it('get is one HGETALL, set one EVALSHA, bulkGet one pipelined round of HGETALLs', async () => {
+      const key = `${prefix}hot`;
+      await set(key, '1'); // loads the script on this connection (EVAL once)
+      const monitor = await raw.monitor();
+      const seen: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args.some((a) => a.startsWith(prefix))) seen.push(String(args[0]).toLowerCase());
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      await store.get({ key, metadata: {} });
+      await set(key, '2');
+      await store.bulkGet?.([{ key, metadata: {} }, { key: `${prefix}hot-2`, metadata: {} }]);
+      await new Promise((r) => setTimeout(r, 100));
+      monitor.disconnect();
+      expect(seen).toEqual(['hgetall', 'evalsha', 'hgetall', 'hgetall']);
+    });
+  });
+
   describe('connection', () => {
     it('uses redisDB', async () => {
       const s3 = await open({ redisDB: '3' });

@@ -101,7 +101,7 @@ class RedisStateStore implements StateStore {
     const client = this.connected();
     const pipeline = client.pipeline();
     for (const r of reqs) pipeline.hgetallBuffer(r.key);
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await execPipeline(pipeline, 'bulk get failed');
     const out: StoreBulkGetItem[] = new Array(reqs.length);
     const legacy: number[] = [];
     for (let i = 0; i < reqs.length; i++) {
@@ -114,7 +114,7 @@ class RedisStateStore implements StateStore {
       }
       try {
         const found = fromHash(key, hash as Record<string, Buffer>);
-        out[i] = found ? { key, data: found.data, ...(found.etag !== undefined ? { etag: found.etag } : {}) } : { key };
+        out[i] = found ? { key, data: found.data, etag: found.etag as string } : { key };
       } catch (e) {
         out[i] = { key, error: errorMessage(e) };
       }
@@ -122,7 +122,7 @@ class RedisStateStore implements StateStore {
     if (legacy.length > 0) {
       const p2 = client.pipeline();
       for (const i of legacy) p2.getBuffer((reqs[i] as StoreGetRequest).key);
-      const r2 = (await p2.exec()) ?? [];
+      const r2 = await execPipeline(p2, 'bulk get failed');
       legacy.forEach((i, j) => {
         const key = (reqs[i] as StoreGetRequest).key;
         const [err, data] = r2[j] ?? [new Error('no reply')];
@@ -158,7 +158,7 @@ class RedisStateStore implements StateStore {
     reqs.forEach((r, i) => {
       pipeline.tesseraStateSet(r.key, r.etag ?? '', r.value, r.options.concurrency === 'first-write' ? '1' : '0', ttls[i] ?? '');
     });
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await execPipeline(pipeline, 'bulk set failed');
     let failure: unknown;
     for (let i = 0; i < reqs.length; i++) {
       const err = replies[i]?.[0] ?? (replies[i] ? null : new Error('no reply'));
@@ -288,6 +288,14 @@ function fromHash(key: string, hash: Record<string, Buffer>): StoreGetResponse |
     throw new StateStoreError('backend', `required hash field 'data' or 'version' was not found for key ${key}`);
   }
   return undefined;
+}
+
+async function execPipeline(p: ChainableCommander, what: string): Promise<[Error | null, unknown][]> {
+  try {
+    return (await p.exec()) ?? [];
+  } catch (e) {
+    throw backendError(what, e);
+  }
 }
 
 function parseConnectedReplicas(info: string): number {

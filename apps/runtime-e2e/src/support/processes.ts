@@ -1,0 +1,172 @@
+// Starting the real Tessera bundles as child processes for black-box tests: free ports, waiting
+// for readiness, collecting output, killing for real (SIGKILL for fault tests).
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..', '..', '..');
+export const DIST = join(ROOT, 'dist', 'apps');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix = 'tessera-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes YAML resources into a fresh folder and returns its path. */
+export function resourcesDir(files: Record<string, string>): string {
+  const dir = tempDir('tessera-res-');
+  mkdirSync(dir, { recursive: true });
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+  return dir;
+}
+
+export class TesseraProcess {
+  output = '';
+  exitCode: number | null | undefined;
+  private readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => {
+      this.exitCode = code;
+      resolve(code);
+    }));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  waitExit(timeoutMs = 10_000): Promise<number | null> {
+    return Promise.race([
+      this.exited,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms\n${this.output}`)), timeoutMs).unref()),
+    ]);
+  }
+
+  /** Graceful stop (SIGTERM), falling back to SIGKILL. */
+  async stop(): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.child.kill('SIGTERM');
+    try {
+      await this.waitExit(8000);
+    } catch {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+export function startApp(app: 'all-in-one' | 'gateway' | 'state-svc' | 'cli', args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): TesseraProcess {
+  const bundle = join(DIST, app, 'main.js');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run node tools/build.mjs`);
+  const child = spawn(process.execPath, [bundle, ...args], {
+    cwd: opts.cwd ?? tempDir(),
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new TesseraProcess(child);
+}
+
+/** Polls `url` until it answers `status` (default any < 500) or the process exits. */
+export async function waitHttp(p: TesseraProcess, url: string, timeoutMs = 20_000, ok = (s: number) => s < 500): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (p.exitCode !== undefined) throw new Error(`process exited (${p.exitCode}) before ${url} answered:\n${p.output}`);
+    try {
+      const res = await fetch(url);
+      if (ok(res.status)) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${p.output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until a TCP port accepts connections. */
+export async function waitPort(p: TesseraProcess, port: number, timeoutMs = 20_000): Promise<void> {
+  const { connect } = await import('node:net');
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (p.exitCode !== undefined) throw new Error(`process exited (${p.exitCode}) before port ${port} opened:\n${p.output}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > until) throw new Error(`port ${port} did not open within ${timeoutMs} ms:\n${p.output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Runtime {
+  readonly http: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly proc: TesseraProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts an all-in-one runtime (or a split gateway with `stateSvc`) and waits for /v1.0/healthz. */
+export async function startRuntime(opts: {
+  appId?: string;
+  resources?: string[];
+  stateSvc?: string;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+} = {}): Promise<Runtime> {
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const args = ['--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort)];
+  if (opts.appId) args.push('--app-id', opts.appId);
+  for (const r of opts.resources ?? []) args.push('--resources-path', r);
+  if (opts.stateSvc) args.push('--state-svc-address', opts.stateSvc);
+  args.push(...(opts.extraArgs ?? []));
+  const proc = startApp(opts.stateSvc ? 'gateway' : 'all-in-one', args, { cwd: opts.cwd, env: opts.env });
+  const http = `http://127.0.0.1:${httpPort}`;
+  await waitHttp(proc, `${http}/v1.0/healthz`, 20_000, (s) => s === 204);
+  return { http, httpPort, grpcPort, proc, stop: () => proc.stop() };
+}
+
+export interface StateSvc {
+  readonly address: string;
+  readonly port: number;
+  readonly proc: TesseraProcess;
+  stop(): Promise<void>;
+}
+
+export async function startStateSvc(opts: { resources?: string[]; cwd?: string; port?: number } = {}): Promise<StateSvc> {
+  const port = opts.port ?? (await freePort());
+  const args = ['--port', String(port)];
+  for (const r of opts.resources ?? []) args.push('--resources-path', r);
+  const proc = startApp('state-svc', args, { cwd: opts.cwd });
+  await waitPort(proc, port);
+  return { address: `127.0.0.1:${port}`, port, proc, stop: () => proc.stop() };
+}
