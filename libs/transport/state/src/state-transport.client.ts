@@ -186,7 +186,7 @@ export class StateTransportClient implements StateApi {
     const c = this.conn;
     if (c !== null) {
       if (!c.socket.destroyed) return c;
-      this.downReason = c.reason;
+      this.downReason = c.reason || 'connection closed';
       return null; // its 'close' is due in this tick; onClosed will settle the rest
     }
     if (this.failures > 0 && Date.now() < this.downUntil) return null;
@@ -208,7 +208,7 @@ export class StateTransportClient implements StateApi {
   /** @internal */
   onClosed(c: ClientConnection): void {
     if (this.conn === c) this.conn = null;
-    if (!c.wasOpen && !this.closed) {
+    if ((!c.wasOpen || c.refused) && !this.closed) {
       this.failures++;
       const wait = Math.min(this.backoffMax, this.backoffInitial * 2 ** Math.min(this.failures - 1, 20));
       this.downUntil = Date.now() + wait * (0.8 + 0.4 * Math.random());
@@ -248,6 +248,8 @@ class ClientConnection {
   private lastId = 0;
   private draining = false;
   wasOpen = false;
+  /** The server answered Hello with an error: back off as after a failed connect. */
+  refused = false;
   /** Why the connection failed or closed, for the error of the calls it fails. */
   reason = '';
 
@@ -329,6 +331,7 @@ class ClientConnection {
       }
       case FrameType.FRAME_TYPE_ERROR: {
         if (id === 0) {
+          this.refused = true;
           this.reason ||= decodeReason(payload);
           this.socket.destroy();
           return;

@@ -15,6 +15,9 @@ import type { MethodDef } from './state-methods';
 import { asApiError, cancelled, codecError, deadlineExceeded, toErrorStatus, tooLarge } from './transport-errors';
 import { ErrorStatus, FrameType, FRAMING_VERSION, Hello, RequestHeader, STATE_SERVICE_NAME } from './wire';
 
+/** setTimeout's ceiling (~24.8 days); longer deadlines are as good as none. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 export interface StateTransportServerOptions {
   /** Largest frame accepted or sent; keep equal to the clients'. Default 64 MiB. */
   readonly maxFrameBytes?: number;
@@ -183,7 +186,7 @@ class ServerConnection {
       return this.sendError(id, malformed(def, e));
     }
 
-    const timeoutMs = header.timeoutMs;
+    const timeoutMs = Math.min(header.timeoutMs, MAX_TIMER_MS);
     let call: ServerCall | undefined;
     if (timeoutMs > 0 || header.cancellable) {
       call = new ServerCall(def, req, id);

@@ -474,7 +474,7 @@ describe('state transport', () => {
       for (let i = 0; i < 5; i++) {
         const t0 = performance.now();
         const e = await rejection(get(client));
-        expect(performance.now() - t0).toBeLessThan(100);
+        expect(performance.now() - t0).toBeLessThan(500); // vs a 2 s connect timeout
         expect(e.message).toMatch(new RegExp(`^fail to get k from state store store: state-svc at 127\\.0\\.0\\.1:${port} is unreachable: .*ECONNREFUSED`));
       }
 
@@ -488,7 +488,7 @@ describe('state transport', () => {
         res = await get(client).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 20)));
       }
       expect(res && Buffer.compare(res.data, BINARY)).toBe(0);
-      expect(Date.now() - t0).toBeLessThan(1500); // backoff tops out at 1 s
+      expect(Date.now() - t0).toBeLessThan(2500); // backoff tops out at 1 s (+20% jitter)
     });
 
     it('graceful close: calls in flight finish, the connection is given up (GOAWAY)', async () => {

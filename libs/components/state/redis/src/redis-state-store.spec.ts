@@ -256,8 +256,9 @@ describeRedis(`state.redis component${skipReason ? ` — SKIPPED: ${skipReason}`
       await set(key, '1'); // loads the script on this connection (EVAL once)
       const monitor = await raw.monitor();
       const seen: string[] = [];
-      monitor.on('monitor', (_time: string, args: string[]) => {
-        if (args.some((a) => a.startsWith(prefix))) seen.push(String(args[0]).toLowerCase());
+      // Commands a script runs show up with source "lua"; only client commands are round trips.
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua' && args.some((a) => a.startsWith(prefix))) seen.push(String(args[0]).toLowerCase());
       });
       await new Promise((r) => setTimeout(r, 50));
       await store.get({ key, metadata: {} });
