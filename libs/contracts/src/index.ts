@@ -81,3 +81,6 @@ export {
 export { ShutdownRequest } from './generated/dapr/proto/runtime/v1/misc';
 export { InvokeServiceRequest } from './generated/dapr/proto/runtime/v1/invoke';
 export { InvokeRequest, InvokeResponse, HTTPExtension, HTTPExtension_Verb } from './generated/dapr/proto/common/v1/common';
+// Internal service definitions (tessera.internal.v1): the split-mode transport's messages.
+export { FrameType, Hello, RequestHeader, ErrorStatus } from './generated/tessera/internal/v1/transport';
+export { StateMethod, ListComponentsRequest, ListComponentsResponse, ComponentInfo } from './generated/tessera/internal/v1/state';

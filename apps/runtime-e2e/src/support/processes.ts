@@ -35,14 +35,24 @@ export function resourcesDir(files: Record<string, string>): string {
 }
 
 export class TesseraProcess {
+  /** stdout and stderr interleaved as received. */
   output = '';
+  stdout = '';
+  stderr = '';
   exitCode: number | null | undefined;
   private readonly exited: Promise<number | null>;
 
   constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.stderr += d.toString();
+    });
+    // 'close', not 'exit': by then stdout/stderr are drained, so `output` is complete.
+    this.exited = new Promise((resolve) => child.once('close', (code) => {
       this.exitCode = code;
       resolve(code);
     }));
@@ -82,6 +92,25 @@ export function startApp(app: 'all-in-one' | 'gateway' | 'state-svc' | 'cli', ar
   const bundle = join(DIST, app, 'main.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run node tools/build.mjs`);
   const child = spawn(process.execPath, [bundle, ...args], {
+    cwd: opts.cwd ?? tempDir(),
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new TesseraProcess(child);
+}
+
+/** What `npx tessera` runs: the workspace bin link npm creates for apps/cli. */
+export const TESSERA_BIN = join(ROOT, 'node_modules', '.bin', 'tessera');
+/** The file that link points at. */
+export const TESSERA_BIN_SOURCE = join(ROOT, 'apps', 'cli', 'bin', 'tessera.js');
+
+/**
+ * Runs the `tessera` command as a user would: node_modules/.bin/tessera when npm has linked it,
+ * else the script it links to (a missing link is asserted by its own test, not hidden here).
+ */
+export function startCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): TesseraProcess {
+  const bin = existsSync(TESSERA_BIN) ? TESSERA_BIN : TESSERA_BIN_SOURCE;
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: opts.cwd ?? tempDir(),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -23,12 +23,15 @@ export const GrpcCode = {
   Unauthenticated: 16,
 } as const;
 
+/** The SDK logs every failed HTTP save/delete at error level; the tests assert those errors. */
+const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, verbose: () => undefined, debug: () => undefined };
+
 export function sdkClient(protocol: Protocol, ports: { httpPort: number; grpcPort: number }, apiToken?: string): DaprClient {
   return new DaprClient({
     daprHost: '127.0.0.1',
     daprPort: String(protocol === 'HTTP' ? ports.httpPort : ports.grpcPort),
     communicationProtocol: protocol === 'HTTP' ? CommunicationProtocolEnum.HTTP : CommunicationProtocolEnum.GRPC,
-    logger: { level: LogLevel.Error },
+    logger: { level: LogLevel.Error, service: quiet },
     ...(apiToken !== undefined ? { daprApiToken: apiToken } : {}),
   });
 }

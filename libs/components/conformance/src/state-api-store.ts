@@ -56,11 +56,16 @@ function toStoreError(e: unknown): unknown {
     return new StateStoreError('etag-invalid', a.message ?? '');
   }
   if (a.code === 'ERR_STATE_QUERY') return new StateStoreError('query', a.message ?? '');
+  // Dapr answers a failed transaction with one 500 whatever the cause; the store's message says.
+  if (a.code === 'ERR_STATE_TRANSACTION' && /etag/i.test(a.message ?? '')) return new StateStoreError('etag-mismatch', a.message ?? '');
   return new StateStoreError('backend', `${a.code}: ${a.message ?? ''}`);
 }
 
 export class StateApiStore implements StateStore {
   private feats: StateFeature[] = [];
+  /** Present only when the served store has the feature, as the StateStore contract says. */
+  multi?: (req: StoreTransactionRequest) => Promise<void>;
+  query?: (req: StoreQueryRequest) => Promise<StoreQueryResponse>;
 
   constructor(
     private readonly api: StateApi,
@@ -77,6 +82,8 @@ export class StateApiStore implements StateStore {
     const mine = comps.find((c) => c.name === this.storeName);
     if (!mine) throw new Error(`state store ${this.storeName} is not served by the API`);
     this.feats = mine.capabilities.filter((c) => c !== 'ACTOR') as StateFeature[];
+    if (this.feats.includes('TRANSACTIONAL')) this.multi = (req) => this.transact(req);
+    if (this.feats.includes('QUERY_API')) this.query = (req) => this.runQuery(req);
   }
 
   features(): readonly StateFeature[] {
@@ -145,7 +152,7 @@ export class StateApiStore implements StateStore {
     });
   }
 
-  async multi(req: StoreTransactionRequest): Promise<void> {
+  private async transact(req: StoreTransactionRequest): Promise<void> {
     const first = req.operations[0];
     if (!first) return;
     const { appId } = split(first.request.key);
@@ -162,7 +169,7 @@ export class StateApiStore implements StateStore {
     });
   }
 
-  async query(req: StoreQueryRequest): Promise<StoreQueryResponse> {
+  private async runQuery(req: StoreQueryRequest): Promise<StoreQueryResponse> {
     const appId = req.keyPrefix.endsWith(SEP) ? req.keyPrefix.slice(0, -SEP.length) : req.keyPrefix;
     const res = await this.api
       .queryState({ storeName: this.storeName, query: JSON.stringify(req.query), metadata: { ...req.metadata } }, this.ctx(appId))

@@ -39,6 +39,8 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 65535 },
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // A bad percent-escape never reaches setErrorHandler: Fastify answers it here (daprd: 400 plain text).
+    frameworkErrors: (err, _req, reply) => void reply.raw.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`invalid path: ${err.message}`),
   });
 
   // Dapr reads bodies of any content type itself: every body arrives as a Buffer.

@@ -3,10 +3,10 @@
 // back), and its own failures read like the block's: the operation's Dapr code, httpStatus 500,
 // gRPC UNAVAILABLE, "…: state-svc at host:port is unreachable: <reason>", retryable.
 //
-// One TCP connection carries every call (measured: ~120k calls/s with 16 in flight on 2 cores,
-// bench/RESULTS.md). It is opened at the first call, and again after it drops: an established
-// connection that drops is reopened at the next call; a failed connect puts the client in backoff
-// (50 ms doubling to 1 s), during which calls fail at once with the last reason. Calls honour
+// One TCP connection carries every call (measured: 84k calls/s at 16 in flight, 130k at 64, on
+// 2 cores; bench/RESULTS.md). It is opened at the first call; one that drops is reopened at the
+// next call; a failed connect puts the client in backoff (50 ms doubling to 1 s), during which
+// calls fail at once with the last reason. Calls honour
 // ctx.signal and ctx.deadline: the caller gets its error at once and the server is told (CANCEL,
 // or the deadline it received). A call in flight when the connection breaks fails; whether a save
 // that had reached state-svc was applied is unknown, as with any RPC: resiliency decides.

@@ -1,18 +1,17 @@
-// The generated messages of the internal state service (libs/contracts/proto/tessera/internal/v1).
-// The one place this lib reaches into contracts' generated folder: @tessera/contracts' index does
-// not export them yet (it was being edited by someone else when this lib was written). When it
-// does, import them from '@tessera/contracts' here and drop the two lint exemptions.
+// The generated messages of the internal state service (libs/contracts/proto/tessera/internal/v1),
+// re-exported for this lib, plus the framing constants.
 import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 
-// eslint-disable-next-line @nx/enforce-module-boundaries -- until @tessera/contracts exports them
-export { ErrorStatus, FrameType, Hello, RequestHeader } from '../../../contracts/src/generated/tessera/internal/v1/transport';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- until @tessera/contracts exports them
 export {
   ComponentInfo,
+  ErrorStatus,
+  FrameType,
+  Hello,
   ListComponentsRequest,
   ListComponentsResponse,
+  RequestHeader,
   StateMethod,
-} from '../../../contracts/src/generated/tessera/internal/v1/state';
+} from '@tessera/contracts';
 
 /** What ts-proto generates for every message: `export const X: MessageFns<X>`. */
 export interface Codec<T> {
