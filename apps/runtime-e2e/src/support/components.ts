@@ -1,6 +1,12 @@
-// Component YAML for the backends the end-to-end suites run against (real servers on loopback).
-export const REDIS_HOST = '127.0.0.1:6379';
-export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+// Component YAML for the backends the end-to-end suites run against (real servers on loopback
+// by default; REDIS_URL / POSTGRES_URL, read by @tessera/testing, point them elsewhere, so the
+// runtime under test uses the same server the reachability probe checked).
+import { testPostgresUrl, testRedisUrl } from '@tessera/testing';
+
+const redisUrl = new URL(testRedisUrl());
+export const REDIS_HOST = redisUrl.host;
+const REDIS_PASSWORD = decodeURIComponent(redisUrl.password);
+export const POSTGRES_URL = testPostgresUrl();
 
 export function redisStateYaml(name = 'statestore', extra = ''): string {
   return `apiVersion: dapr.io/v1alpha1
@@ -15,7 +21,9 @@ spec:
       value: "${REDIS_HOST}"
     - name: actorStateStore
       value: "true"
-${extra}`;
+${REDIS_PASSWORD ? `    - name: redisPassword
+      value: "${REDIS_PASSWORD}"
+` : ''}${extra}`;
 }
 
 export function postgresStateYaml(name = 'statestore', table = 'tessera_e2e_state', extra = ''): string {

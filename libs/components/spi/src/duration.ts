@@ -1,6 +1,8 @@
-// Duration metadata: Go duration strings as Dapr component YAML writes them ("2s", "1h30m",
-// "500ms", "-1s"), plus a bare integer meaning seconds, as components-contrib's metadata decoder
-// accepts. Results are milliseconds (may be fractional for ns/us units).
+// Go duration strings (time.ParseDuration), the format Dapr resources use for timeouts and
+// intervals: "300ms", "1.5s", "1h30m", "-2m"; units ns, us (µs, μs), ms, s, m, h. The one parser
+// of the workspace: resources (runtime-core) use the strict form, component metadata the lenient
+// one that also takes bare integer seconds, as components-contrib's metadata decoder does.
+// Results are milliseconds (fractional below 1 ms).
 import { ComponentConfigError, prop } from './component';
 import type { ComponentMetadata } from './component';
 
@@ -17,28 +19,33 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
-/** Parses a Go duration (or bare integer seconds) into milliseconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
+/** Strict Go syntax: a bare "0" is allowed, any other bare number is not. */
+export function tryParseGoDuration(text: string): number | undefined {
   const s = text.trim();
-  if (/^[+-]?\d+$/.test(s)) return Number(s) * 1000;
   let i = 0;
   let sign = 1;
   if (s[0] === '+' || s[0] === '-') {
     sign = s[0] === '-' ? -1 : 1;
     i = 1;
   }
+  if (s.slice(i) === '0') return 0;
   if (i >= s.length) return undefined;
   let total = 0;
   while (i < s.length) {
     PART.lastIndex = i;
     const m = PART.exec(s);
     if (!m || m[1] === undefined || m[2] === undefined) return undefined;
-    const unit = UNIT_MS[m[2]];
-    if (unit === undefined) return undefined;
-    total += Number(m[1]) * unit;
+    total += Number(m[1]) * (UNIT_MS[m[2]] ?? Number.NaN);
     i = PART.lastIndex;
   }
-  return sign * total;
+  return Number.isFinite(total) ? sign * total : undefined;
+}
+
+/** Component metadata form: a Go duration, or a bare integer meaning seconds. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (/^[+-]?\d+$/.test(s)) return Number(s) * 1000;
+  return tryParseGoDuration(s);
 }
 
 /** Reads a duration property in milliseconds; throws ComponentConfigError when malformed. */

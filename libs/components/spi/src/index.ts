@@ -24,4 +24,4 @@ export type {
 export { StateStoreError, isStateStoreError, etagMismatch, etagInvalid, parseTtl } from './state-store';
 export type { QueryCandidate } from './state-query';
 export { evaluateStateQuery, validateStateQuery } from './state-query';
-export { parseDuration, durationProp } from './duration';
+export { parseDuration, durationProp, tryParseGoDuration } from './duration';

@@ -1,7 +1,7 @@
 // The HTTP edge in-process (Fastify inject) over a recording fake StateApi: request decoding,
 // Dapr's status codes and error shapes for what the edge itself rejects.
 import { StateErrors } from '@tessera/contracts';
-import type { CallContext, MetadataApi, RuntimeLifecycle, SaveStateRequest, StateApi } from '@tessera/contracts';
+import type { CallContext, GetStateResponse, MetadataApi, RuntimeLifecycle, SaveStateRequest, StateApi } from '@tessera/contracts';
 import type { FastifyInstance } from 'fastify';
 import { createHttpEdge } from './http-edge';
 
@@ -25,7 +25,7 @@ async function inject(
 
 const calls: Array<{ op: string; req: unknown; ctx: CallContext }> = [];
 const state: StateApi = {
-  async getState(req, ctx) {
+  async getState(req, ctx): Promise<GetStateResponse> {
     calls.push({ op: 'get', req, ctx });
     if (req.storeName === 'missing') throw StateErrors.notFound(req.storeName, ctx.appId);
     if (req.key === 'none') return { data: Buffer.alloc(0), etag: '', metadata: {} };

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import type { PoolConfig } from 'pg';
 import { ComponentConfigError, prop } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
-import { parseGoDuration } from './go-duration';
+import { parseDuration } from '@tessera/spi';
 import { parseConnectionString, toPoolConfig } from './pg-connection-string';
 
 export interface PostgresStateSettings {
@@ -74,7 +74,7 @@ export function parsePostgresMetadata(meta: ComponentMetadata): PostgresStateSet
 function durationProp(meta: ComponentMetadata, name: string, secondsAlias: string, fallbackMs: number): number {
   const v = prop(meta, name);
   if (v !== undefined && v.trim() !== '') {
-    const ms = parseGoDuration(v);
+    const ms = parseDuration(v);
     if (ms === undefined) throw new ComponentConfigError(name, `a Go duration such as "30s" or "1h", got "${v}"`);
     return ms;
   }

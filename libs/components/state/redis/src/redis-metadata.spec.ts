@@ -1,5 +1,4 @@
 import type { ComponentMetadata } from '@tessera/spi';
-import { parseGoDuration } from './go-duration';
 import { parseRedisMetadata } from './redis-metadata';
 
 const meta = (properties: Record<string, string>): ComponentMetadata => ({
@@ -83,21 +82,4 @@ describe('parseRedisMetadata', () => {
     expect(configError(() => parseRedisMetadata(meta({ redisHost: 'a:1', ttlInSeconds: '1.5' }))).field).toBe('ttlInSeconds');
     expect(configError(() => parseRedisMetadata(meta({ redisHost: 'a:1', enableTLS: 'maybe' }))).field).toBe('enableTLS');
   });
-});
-
-describe('parseGoDuration', () => {
-  it.each([
-    ['5s', 5000],
-    ['1m30s', 90_000],
-    ['1h', 3_600_000],
-    ['250ms', 250],
-    ['1.5s', 1500],
-    ['-1s', -1000],
-    ['0', 0],
-    ['10', 10_000],
-    ['-1', -1000],
-    ['100us', 0.1],
-  ])('%s -> %d ms', (s, ms) => expect(parseGoDuration(s)).toBeCloseTo(ms));
-
-  it.each(['', 'soon', '5x', 's', '1.2.3s', '1h-5m'])('rejects %j', (s) => expect(parseGoDuration(s)).toBeUndefined());
 });

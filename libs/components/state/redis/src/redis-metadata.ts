@@ -3,7 +3,7 @@
 // instead of silently talking to one node.
 import { ComponentConfigError, boolProp, intProp, prop, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
-import { parseGoDuration } from './go-duration';
+import { parseDuration } from '@tessera/spi';
 
 export interface RedisStateSettings {
   readonly host: string;
@@ -82,7 +82,7 @@ function parseHostPort(value: string): { host: string; port: number } {
 function durationProp(meta: ComponentMetadata, name: string, fallbackMs: number): number {
   const v = prop(meta, name);
   if (v === undefined || v.trim() === '') return fallbackMs;
-  const ms = parseGoDuration(v);
+  const ms = parseDuration(v);
   if (ms === undefined) throw new ComponentConfigError(name, `a Go duration such as "5s" or "500ms", got "${v}"`);
   // Go's client treats a negative timeout as "no timeout"; so do we.
   return ms <= 0 ? 0 : ms;
