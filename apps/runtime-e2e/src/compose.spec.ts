@@ -1,0 +1,667 @@
+// The deployment files (Dockerfile, docker-compose.yml, deploy/) checked without a Docker engine or
+// a cluster. They parse and reference each other consistently (service names, ports, mounts,
+// namespaces); every `tessera` command line in them names a subcommand the CLI has, with flags the
+// real parser accepts; the Component YAML they ship loads and validates; the image's entry point
+// and dependencies exist; and the compose command lines, healthchecks, Kubernetes probes and the
+// Kubernetes example app work when run as plain processes on loopback. Last, the compose Component
+// files run against the loopback Redis and PostgreSQL (skipped loudly when unreachable).
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { Client } from 'pg';
+import { KNOWN_STATE_TYPES, stateStoreVersions } from '@tessera/registry';
+import { loadResources, parseRuntimeArgs, validateComponents } from '@tessera/runtime-core';
+import type { RuntimeConfig } from '@tessera/runtime-core';
+import { postgresSkipReason, redisSkipReason, testPostgresUrl, testRedisUrl } from '@tessera/testing';
+import { inMemoryStateYaml } from './support/components';
+import { ROOT, freePort, resourcesDir, startApp, tempDir, waitHttp, waitPort } from './support/processes';
+import type { TesseraProcess } from './support/processes';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const obj = (v: unknown, what: string): Obj => {
+  if (!isObj(v)) throw new Error(`${what}: expected a mapping, got ${JSON.stringify(v)}`);
+  return v;
+};
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const strings = (v: unknown, what: string): string[] => {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${what}: expected a list of strings (exec form)`);
+  return v as string[];
+};
+const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
+const CLI = join(ROOT, 'dist/apps/cli/main.js');
+
+// ---- the files under test -------------------------------------------------------------------
+
+const compose = obj(parse(read('docker-compose.yml'), { merge: true }), 'docker-compose.yml');
+const services = obj(compose['services'], 'services');
+const svc = (name: string): Obj => obj(services[name], `services.${name}`);
+
+function yamlFiles(dir: string): string[] {
+  const entries = readdirSync(join(ROOT, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  return entries.flatMap((e) => {
+    const rel = posix.join(dir, e.name);
+    if (e.isDirectory()) return yamlFiles(rel);
+    return /\.ya?ml$/.test(e.name) ? [rel] : [];
+  });
+}
+
+interface Doc {
+  readonly file: string;
+  readonly doc: Obj;
+}
+const deployDocs: Doc[] = yamlFiles('deploy').flatMap((file) =>
+  parseAllDocuments(read(file)).flatMap((d) => {
+    if (d.errors.length > 0) throw new Error(`${file}: ${d.errors[0]?.message}`);
+    const v: unknown = d.toJS();
+    return v === null || v === undefined ? [] : [{ file, doc: obj(v, file) }];
+  }),
+);
+const k8sDocs = deployDocs.filter((d) => d.file.startsWith('deploy/kubernetes/'));
+const nameOf = (d: Obj): string => String((isObj(d['metadata']) ? d['metadata']['name'] : undefined) ?? '-');
+const k8s = (kind: string, name?: string): Obj[] => k8sDocs.map((d) => d.doc).filter((d) => d['kind'] === kind && (name === undefined || nameOf(d) === name));
+const one = (kind: string, name?: string): Obj => {
+  const found = k8s(kind, name);
+  if (found.length !== 1) throw new Error(`expected one ${kind} "${name ?? '*'}" in deploy/kubernetes, found ${found.length}`);
+  return found[0] as Obj;
+};
+const podSpec = (deployment: Obj): Obj => obj(obj(obj(deployment['spec'], 'spec')['template'], 'template')['spec'], 'pod spec');
+const containersOf = (pod: Obj): Obj[] => [...list(pod['initContainers']), ...list(pod['containers'])].map((c) => obj(c, 'container'));
+const isTesseraImage = (image: unknown): boolean => typeof image === 'string' && image.split(':')[0] === 'tessera';
+
+// ---- the Dockerfile, read as a list of stages -----------------------------------------------
+
+interface Instruction {
+  readonly op: string;
+  readonly rest: string;
+}
+interface Stage {
+  readonly name: string;
+  readonly base: string;
+  readonly instructions: Instruction[];
+  workdir: string;
+}
+function parseDockerfile(text: string): Stage[] {
+  const stages: Stage[] = [];
+  const joined = text.replace(/\\\n/g, ' ').split('\n');
+  for (const line of joined.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))) {
+    const m = /^(\S+)\s+(.*)$/.exec(line);
+    if (m === null) throw new Error(`Dockerfile: cannot read "${line}"`);
+    const op = (m[1] as string).toUpperCase();
+    const rest = m[2] as string;
+    if (op === 'FROM') {
+      const f = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest);
+      const base = f?.[1] ?? rest;
+      const parent = stages.find((s) => s.name === base);
+      stages.push({ name: f?.[2] ?? String(stages.length), base, instructions: [], workdir: parent?.workdir ?? '/' });
+      continue;
+    }
+    const stage = stages[stages.length - 1];
+    if (stage === undefined) continue; // ARG before the first FROM
+    stage.instructions.push({ op, rest });
+    if (op === 'WORKDIR') stage.workdir = posix.resolve(stage.workdir, rest);
+  }
+  return stages;
+}
+interface Copy {
+  readonly from: string | undefined;
+  readonly sources: string[];
+  readonly dest: string;
+}
+function copyOf(i: Instruction): Copy {
+  const words = i.rest.split(/\s+/);
+  const flags = words.filter((w) => w.startsWith('--'));
+  const paths = words.filter((w) => !w.startsWith('--'));
+  return { from: flags.find((f) => f.startsWith('--from='))?.slice(7), sources: paths.slice(0, -1), dest: paths[paths.length - 1] as string };
+}
+const dockerfile = parseDockerfile(read('Dockerfile'));
+const stageNamed = (name: string): Stage => {
+  const s = dockerfile.find((x) => x.name === name);
+  if (s === undefined) throw new Error(`Dockerfile: no stage "${name}"`);
+  return s;
+};
+/** A stage's instructions, those of the stages it is built FROM first. */
+const lineage = (s: Stage): Instruction[] => {
+  const parent = dockerfile.find((x) => x.name === s.base);
+  return [...(parent ? lineage(parent) : []), ...s.instructions];
+};
+const runtimeStage = dockerfile[dockerfile.length - 1] as Stage;
+const execForm = (s: Stage, op: string): string[] => {
+  const i = s.instructions.filter((x) => x.op === op).pop();
+  if (i === undefined) throw new Error(`Dockerfile: the runtime stage has no ${op}`);
+  return strings(JSON.parse(i.rest), `Dockerfile ${op}`);
+};
+
+// ---- every tessera command line -------------------------------------------------------------
+
+interface CommandLine {
+  readonly where: string;
+  readonly argv: readonly string[];
+}
+const tesseraServices = Object.keys(services).filter((n) => svc(n)['build'] !== undefined || isTesseraImage(svc(n)['image']));
+const commandLines: CommandLine[] = [
+  ...tesseraServices.map((n) => ({ where: `docker-compose.yml services.${n}.command`, argv: strings(svc(n)['command'], `services.${n}.command`) })),
+  ...k8sDocs
+    .filter((d) => d.doc['kind'] === 'Deployment')
+    .flatMap((d) =>
+      containersOf(podSpec(d.doc))
+        .filter((c) => isTesseraImage(c['image']))
+        .map((c) => ({ where: `${d.file} container ${String(c['name'])}`, argv: strings(c['args'], `${d.file} ${String(c['name'])}.args`) })),
+    ),
+  { where: 'Dockerfile CMD', argv: execForm(runtimeStage, 'CMD') },
+];
+
+/** state-svc's own --port, split off as bootStateSvc does; the rest are runtime flags. */
+function splitPort(argv: readonly string[]): { port: number | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let port: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--port') port = Number(argv[++i]);
+    else if (a.startsWith('--port=')) port = Number(a.slice(7));
+    else rest.push(a);
+  }
+  return { port, rest };
+}
+function parsed(argv: readonly string[]): { sub: string; port: number | undefined; config: RuntimeConfig } {
+  const [sub, ...flags] = argv;
+  const split = sub === 'state-svc' ? splitPort(flags) : { port: undefined, rest: flags };
+  return { sub: sub as string, port: split.port, config: parseRuntimeArgs(split.rest, {}, '/') };
+}
+function flagValue(argv: readonly string[], flag: string): string | undefined {
+  const i = argv.lastIndexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+/** Sets `flag value` (replacing the value if the flag is there) for a loopback run. */
+function withFlag(argv: readonly string[], flag: string, value: string): string[] {
+  const out = [...argv];
+  const i = out.indexOf(flag);
+  if (i >= 0) out[i + 1] = value;
+  else out.push(flag, value);
+  return out;
+}
+const composeArgs = (name: string): string[] => strings(svc(name)['command'], name).slice(1);
+
+// ---- build the CLI when its bundle is missing or older than the sources ----------------------
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name === 'dist') continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+beforeAll(() => {
+  const newest = Math.max(newestSource(join(ROOT, 'apps/cli')), newestSource(join(ROOT, 'libs')), statSync(join(ROOT, 'tools/build.mjs')).mtimeMs);
+  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newest) return; // `npm test` has just built it
+  const r = spawnSync(process.execPath, ['tools/build.mjs', 'cli'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`node tools/build.mjs cli failed:\n${r.stdout}${r.stderr}`);
+}, 60_000);
+
+// ---------------------------------------------------------------------------------------------
+
+describe('docker-compose.yml', () => {
+  it('is well formed: images or builds, ports, volumes, depends_on and healthchecks', () => {
+    for (const key of Object.keys(compose)) expect(['name', 'services', 'volumes', 'networks', 'configs', 'secrets'].includes(key) || key.startsWith('x-')).toBe(true);
+    expect(Object.keys(services).sort()).toEqual(['gateway', 'postgres', 'redis', 'state-svc']);
+    const volumes = isObj(compose['volumes']) ? Object.keys(compose['volumes']) : [];
+    for (const [name, raw] of Object.entries(services)) {
+      const s = obj(raw, name);
+      expect({ name, image: typeof s['image'] === 'string' || s['build'] !== undefined }).toEqual({ name, image: true });
+      for (const p of list(s['ports'])) expect({ name, port: String(p) }).toEqual({ name, port: expect.stringMatching(/^(\d+\.\d+\.\d+\.\d+:)?\d+:\d+$/) });
+      for (const p of list(s['expose'])) expect(String(p)).toMatch(/^\d+$/);
+      for (const v of list(s['volumes'])) {
+        const [source, target] = typeof v === 'string' ? v.split(':') : [String(obj(v, 'volume')['source']), String(obj(v, 'volume')['target'])];
+        expect(target).toMatch(/^\//);
+        if (source?.startsWith('.')) expect({ name, exists: existsSync(join(ROOT, source)) }).toEqual({ name, exists: true });
+        else expect(volumes).toContain(source);
+      }
+      const deps = obj(s['depends_on'] ?? {}, `${name}.depends_on`);
+      for (const [dep, cond] of Object.entries(deps)) {
+        expect(Object.keys(services)).toContain(dep);
+        const condition = obj(cond, `${name}.depends_on.${dep}`)['condition'];
+        expect(['service_started', 'service_healthy', 'service_completed_successfully']).toContain(condition);
+        if (condition === 'service_healthy') expect(svc(dep)['healthcheck']).toBeDefined();
+      }
+      const test = list(obj(s['healthcheck'], `${name}.healthcheck`)['test']);
+      expect({ name, form: test[0] }).toEqual({ name, form: expect.stringMatching(/^CMD(-SHELL)?$/) });
+    }
+    expect(Object.keys(obj(svc('state-svc')['depends_on'], 'depends_on')).sort()).toEqual(['postgres', 'redis']);
+    expect(Object.keys(obj(svc('gateway')['depends_on'], 'depends_on'))).toEqual(['state-svc']);
+  });
+
+  it('builds both Tessera services from ./Dockerfile into one image', () => {
+    expect([...tesseraServices].sort()).toEqual(['gateway', 'state-svc']);
+    const images = new Set(tesseraServices.map((n) => svc(n)['image']));
+    expect(images.size).toBe(1);
+    for (const n of tesseraServices) {
+      const build = svc(n)['build'];
+      const context = typeof build === 'string' ? build : obj(build, 'build')['context'];
+      expect(context).toBe('.');
+    }
+  });
+
+  it('wires state-svc and the gateway together: address, port, resources mount, published ports', () => {
+    const state = parsed(strings(svc('state-svc')['command'], 'state-svc'));
+    const gateway = parsed(strings(svc('gateway')['command'], 'gateway'));
+    expect(state.port).toBe(50101);
+    expect(list(svc('state-svc')['expose']).map(String)).toContain(String(state.port));
+    expect(gateway.config.stateSvcAddress).toBe(`state-svc:${state.port}`);
+    expect(gateway.config.appId).toBe('myapp');
+
+    const resources = state.config.resourcesPaths;
+    expect(resources).toHaveLength(1);
+    const mount = list(svc('state-svc')['volumes']).map((v) => obj(v, 'volume')).find((v) => v['target'] === resources[0]);
+    expect(mount).toMatchObject({ type: 'bind', source: './deploy/compose/resources', read_only: true });
+
+    const published = list(svc('gateway')['ports']).map((p) => Number(String(p).split(':').pop()));
+    expect(published.sort()).toEqual([gateway.config.daprGrpcPort, gateway.config.daprHttpPort].sort());
+    expect(svc('postgres')['environment']).toMatchObject({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' });
+  });
+});
+
+describe('tessera command lines in docker-compose.yml, deploy/kubernetes and the Dockerfile', () => {
+  it('finds them all', () => {
+    expect(commandLines.map((c) => c.argv[0])).toEqual(['state-svc', 'gateway', 'gateway', 'state-svc', 'runtime']);
+  });
+
+  it('tells a subcommand the CLI lacks from one it has (control for the next test)', () => {
+    expect(spawnSync(process.execPath, [CLI, 'no-such-svc', '--help']).status).not.toBe(0);
+  });
+
+  it.each(commandLines)('$where: names a subcommand the CLI has', ({ argv }) => {
+    const r = spawnSync(process.execPath, [CLI, argv[0] as string, '--help'], { encoding: 'utf8', timeout: 20_000 });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it.each(commandLines)('$where: the runtime flag parser accepts every flag', ({ argv }) => {
+    const { config } = parsed(argv); // throws a ConfigError naming the flag otherwise
+    expect(config.help).toBe(false);
+    expect(config.ignoredFlags).toEqual([]);
+    expect(config.deprecatedFlags).toEqual([]);
+    expect(config.listenAddresses).toEqual(['0.0.0.0']); // in a container, loopback is unreachable
+  });
+});
+
+describe('deploy/', () => {
+  const API: Record<string, string> = {
+    Namespace: 'v1',
+    ConfigMap: 'v1',
+    Service: 'v1',
+    Deployment: 'apps/v1',
+    HorizontalPodAutoscaler: 'autoscaling/v2',
+    Kustomization: 'kustomize.config.k8s.io/v1beta1',
+    Component: 'dapr.io/v1alpha1',
+  };
+  const kustomization = one('Kustomization');
+
+  it('holds only known kinds with their expected apiVersion', () => {
+    expect(deployDocs.length).toBeGreaterThan(0);
+    for (const { file, doc } of deployDocs) {
+      expect({ file, kind: doc['kind'], apiVersion: doc['apiVersion'] }).toEqual({ file, kind: doc['kind'], apiVersion: API[String(doc['kind'])] ?? '(unexpected kind)' });
+    }
+    expect(deployDocs.filter((d) => d.file.startsWith('deploy/compose/')).every((d) => d.doc['kind'] === 'Component')).toBe(true);
+    expect(k8sDocs.map((d) => `${String(d.doc['kind'])}/${nameOf(d.doc)}`).sort()).toEqual(
+      [
+        'ConfigMap/tessera-components',
+        'Deployment/myapp',
+        'Deployment/redis',
+        'Deployment/state-svc',
+        'HorizontalPodAutoscaler/state-svc',
+        'Kustomization/-',
+        'Namespace/tessera',
+        'Service/redis',
+        'Service/state-svc',
+      ].sort(),
+    );
+  });
+
+  it('kustomization.yaml lists every manifest, and every object is in its namespace', () => {
+    const files = yamlFiles('deploy/kubernetes').filter((f) => !f.endsWith('kustomization.yaml'));
+    expect(list(kustomization['resources']).map((r) => `deploy/kubernetes/${String(r)}`).sort()).toEqual(files.sort());
+    const ns = kustomization['namespace'];
+    expect(k8s('Namespace').map((n) => obj(n['metadata'], 'metadata')['name'])).toEqual([ns]);
+    for (const d of k8sDocs.filter((x) => !['Namespace', 'Kustomization'].includes(String(x.doc['kind'])))) {
+      expect({ file: d.file, ns: obj(d.doc['metadata'], 'metadata')['namespace'] }).toEqual({ file: d.file, ns });
+    }
+  });
+
+  it('Deployments, Services and the HPA point at each other', () => {
+    const deployments = k8s('Deployment');
+    for (const d of deployments) {
+      const spec = obj(d['spec'], 'spec');
+      const labels = obj(obj(obj(spec['template'], 'template')['metadata'], 'metadata')['labels'], 'labels');
+      expect(labels).toMatchObject(obj(obj(spec['selector'], 'selector')['matchLabels'], 'matchLabels'));
+    }
+    for (const s of k8s('Service')) {
+      const selector = obj(obj(s['spec'], 'spec')['selector'], 'selector');
+      const target = deployments.find((d) => {
+        const labels = obj(obj(obj(obj(d['spec'], 'spec')['template'], 'template')['metadata'], 'metadata')['labels'], 'labels');
+        return Object.entries(selector).every(([k, v]) => labels[k] === v);
+      });
+      expect(target).toBeDefined();
+      const ports = containersOf(podSpec(target as Obj)).flatMap((c) => list(c['ports']).map((p) => obj(p, 'port')));
+      for (const p of list(obj(s['spec'], 'spec')['ports']).map((x) => obj(x, 'port'))) {
+        expect(ports.some((cp) => cp['name'] === p['targetPort'] || cp['containerPort'] === p['targetPort'])).toBe(true);
+      }
+    }
+    const hpa = obj(one('HorizontalPodAutoscaler', 'state-svc')['spec'], 'spec');
+    expect(hpa['scaleTargetRef']).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'state-svc' });
+    const stateSvc = one('Deployment', 'state-svc');
+    expect(obj(stateSvc['spec'], 'spec')['replicas']).toBeUndefined(); // the HPA owns the count
+    for (const c of containersOf(podSpec(stateSvc))) expect(obj(obj(c['resources'], 'resources')['requests'], 'requests')['cpu']).toBeDefined();
+  });
+
+  it('state-svc serves its ConfigMap on the port the sidecars dial', () => {
+    const pod = podSpec(one('Deployment', 'state-svc'));
+    const container = containersOf(pod)[0] as Obj;
+    const { port, config } = parsed(strings(container['args'], 'args'));
+    const volume = list(pod['volumes']).map((v) => obj(v, 'volume')).find((v) => isObj(v['configMap']));
+    expect(obj(volume?.['configMap'], 'configMap')['name']).toBe('tessera-components');
+    one('ConfigMap', 'tessera-components');
+    const mount = list(container['volumeMounts']).map((m) => obj(m, 'mount')).find((m) => m['name'] === volume?.['name']);
+    expect(mount).toMatchObject({ mountPath: config.resourcesPaths[0], readOnly: true });
+
+    const service = obj(one('Service', 'state-svc')['spec'], 'spec');
+    const servicePort = obj(list(service['ports'])[0], 'port');
+    const containerPort = list(container['ports']).map((p) => obj(p, 'port')).find((p) => p['name'] === servicePort['targetPort']);
+    expect(containerPort?.['containerPort']).toBe(port);
+    const ns = kustomization['namespace'];
+    const sidecar = containersOf(podSpec(one('Deployment', 'myapp'))).find((c) => isTesseraImage(c['image'])) as Obj;
+    expect(parsed(strings(sidecar['args'], 'args')).config.stateSvcAddress).toBe(`state-svc.${String(ns)}.svc.cluster.local:${String(servicePort['port'])}`);
+  });
+
+  it('the gateway is a sidecar of the example app, probed on its Dapr HTTP port', () => {
+    const pod = podSpec(one('Deployment', 'myapp'));
+    const sidecar = list(pod['initContainers']).map((c) => obj(c, 'container')).find((c) => isTesseraImage(c['image'])) as Obj;
+    expect(sidecar['restartPolicy']).toBe('Always'); // a native sidecar, not a one-shot init container
+    const { sub, config } = parsed(strings(sidecar['args'], 'args'));
+    expect(sub).toBe('gateway');
+    expect(config.appId).toBe('myapp');
+    const ports = list(sidecar['ports']).map((p) => obj(p, 'port'));
+    const portOf = (probe: string): unknown => {
+      const get = obj(obj(sidecar[probe], probe)['httpGet'], `${probe}.httpGet`);
+      return { path: get['path'], port: ports.find((p) => p['name'] === get['port'])?.['containerPort'] ?? get['port'] };
+    };
+    expect(portOf('readinessProbe')).toEqual({ path: '/v1.0/healthz/outbound', port: config.daprHttpPort });
+    expect(portOf('livenessProbe')).toEqual({ path: '/v1.0/healthz', port: config.daprHttpPort });
+    expect(ports.map((p) => p['containerPort']).sort()).toEqual([config.daprHttpPort, config.daprGrpcPort].sort());
+    const app = list(pod['containers']).map((c) => obj(c, 'container'))[0] as Obj;
+    const env = Object.fromEntries(list(app['env']).map((e) => [obj(e, 'env')['name'], obj(e, 'env')['value']]));
+    expect(env).toEqual({ APP_PORT: String(config.appPort), DAPR_HTTP_PORT: String(config.daprHttpPort) });
+  });
+
+  it('every pod meets the restricted Pod Security Standard the namespace enforces', () => {
+    expect(obj(one('Namespace', 'tessera')['metadata'], 'metadata')['labels']).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    for (const d of k8s('Deployment')) {
+      const pod = podSpec(d);
+      const name = obj(d['metadata'], 'metadata')['name'];
+      expect({ name, pod: pod['securityContext'] }).toMatchObject({ name, pod: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } });
+      for (const c of containersOf(pod)) {
+        expect({ name, c: c['securityContext'] }).toMatchObject({ name, c: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } });
+      }
+    }
+  });
+
+  /** Loads a folder as state-svc does (every app, as the runtime checks components). */
+  async function loadFolder(dir: string, namespace: string): Promise<{ name: string; type: string }[]> {
+    const resources = await loadResources([dir], { appId: '', namespace, env: {} });
+    const knownTypes = Object.fromEntries(KNOWN_STATE_TYPES.map((t) => [t, stateStoreVersions(t)]));
+    return validateComponents(resources.components, { knownTypes, builtBlocks: ['state'] }).map((c) => ({ name: c.name, type: c.type }));
+  }
+
+  it('the compose Component files load and validate as state stores', async () => {
+    const components = await loadFolder(join(ROOT, 'deploy/compose/resources'), 'default');
+    expect(components).toEqual([
+      { name: 'statestore-pg', type: 'state.postgresql' },
+      { name: 'statestore', type: 'state.redis' },
+    ]);
+    expect(components.length).toBe(deployDocs.filter((d) => d.file.startsWith('deploy/compose/')).length); // none skipped
+  });
+
+  it('the Component YAML in the ConfigMap loads and validates as state stores', async () => {
+    const data = obj(one('ConfigMap', 'tessera-components')['data'], 'data');
+    const dir = resourcesDir(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)])));
+    const components = await loadFolder(dir, String(kustomization['namespace']));
+    expect(components).toEqual([{ name: 'statestore', type: 'state.redis' }]);
+    expect(components.every((c) => c.type.startsWith('state.'))).toBe(true);
+  });
+});
+
+describe('Dockerfile', () => {
+  const buildStage = dockerfile.find((s) => lineage(s).some((i) => i.op === 'RUN' && /\bnode tools\/build\.mjs\b/.test(i.rest)));
+
+  it('has a node:20-bookworm-slim runtime stage running the CLI as a non-root user', () => {
+    expect(read('Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(dockerfile.every((s) => s.base === '${NODE_IMAGE}' || dockerfile.some((x) => x.name === s.base))).toBe(true);
+    const user = runtimeStage.instructions.filter((i) => i.op === 'USER').pop()?.rest;
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/); // numeric, so Kubernetes can verify runAsNonRoot
+    expect(execForm(runtimeStage, 'ENTRYPOINT')).toEqual(['node', '--enable-source-maps', 'dist/apps/cli/main.js']);
+    expect(buildStage?.instructions.some((i) => i.op === 'RUN')).toBe(true);
+    expect(lineage(buildStage as Stage).some((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.rest))).toBe(true);
+  });
+
+  it("the ENTRYPOINT's script is a file the build stage produces (it exists after node tools/build.mjs)", () => {
+    const script = execForm(runtimeStage, 'ENTRYPOINT').find((a) => a.endsWith('.js')) as string;
+    const inImage = posix.resolve(runtimeStage.workdir, script);
+    const copies = runtimeStage.instructions.filter((i) => i.op === 'COPY').map(copyOf);
+    const copy = copies.find((c) => inImage.startsWith(posix.resolve(runtimeStage.workdir, c.dest) + '/'));
+    expect(copy?.from).toBe(buildStage?.name);
+    const from = stageNamed(copy?.from as string);
+    const inBuild = posix.join(posix.resolve(from.workdir, copy?.sources[0] as string), posix.relative(posix.resolve(runtimeStage.workdir, copy?.dest as string), inImage));
+    const inRepo = posix.relative(from.workdir, inBuild);
+    expect(inRepo).toBe('dist/apps/cli/main.js');
+    expect(existsSync(join(ROOT, inRepo))).toBe(true);
+  });
+
+  it('copies only production node_modules into the runtime stage', () => {
+    const copy = runtimeStage.instructions
+      .filter((i) => i.op === 'COPY')
+      .map(copyOf)
+      .find((c) => c.dest.replace(/\/$/, '').endsWith('node_modules'));
+    const from = lineage(stageNamed(copy?.from as string));
+    expect(from.some((i) => i.op === 'RUN' && /--omit=dev/.test(i.rest))).toBe(true);
+  });
+
+  it('every COPY source exists in the build context and is not excluded by .dockerignore', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', 'dist', '.git']));
+    for (const s of dockerfile) {
+      for (const c of s.instructions.filter((i) => i.op === 'COPY').map(copyOf).filter((x) => x.from === undefined)) {
+        for (const src of c.sources) {
+          expect({ src, exists: existsSync(join(ROOT, src)) }).toEqual({ src, exists: true });
+          expect(ignored).not.toContain(src.replace(/\/$/, ''));
+        }
+      }
+    }
+  });
+
+  it('`npm ci` succeeds on exactly the files copied before it (package-lock.json in sync)', () => {
+    const stage = dockerfile.find((s) => s.instructions.some((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.rest))) as Stage;
+    const ciAt = stage.instructions.findIndex((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.rest));
+    const dir = tempDir('tessera-docker-deps-');
+    for (const c of stage.instructions.slice(0, ciAt).filter((i) => i.op === 'COPY').map(copyOf)) {
+      for (const src of c.sources) {
+        const dest = c.dest.endsWith('/') ? join(dir, c.dest, src.split('/').pop() as string) : join(dir, c.dest);
+        mkdirSync(dirname(dest), { recursive: true });
+        cpSync(join(ROOT, src), dest, { recursive: true });
+      }
+    }
+    const r = spawnSync('npm', ['ci', '--dry-run', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect({ status: r.status, error: r.stderr.split('\n').filter((l) => l.startsWith('npm error')).slice(0, 3) }).toEqual({ status: 0, error: [] });
+  });
+
+  it('every package the CLI bundle loads at run time is a production dependency', () => {
+    const deps = Object.keys(obj(JSON.parse(read('package.json'))['dependencies'], 'dependencies'));
+    const required = [...readFileSync(CLI, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string).filter((m) => !m.startsWith('node:'));
+    const packages = [...new Set(required.map((m) => m.split('/').slice(0, m.startsWith('@') ? 2 : 1).join('/')))];
+    expect(packages.length).toBeGreaterThan(0);
+    expect(packages.filter((p) => !deps.includes(p))).toEqual([]);
+  });
+});
+
+// ---- the command lines as processes on loopback -----------------------------------------------
+
+const children: ChildProcess[] = [];
+const procs: TesseraProcess[] = [];
+afterAll(async () => {
+  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(procs.map((p) => p.stop()));
+});
+
+/** Runs a compose healthcheck (exec form, `CMD node -e ...`) with its port moved to `port`. */
+function runHealthcheck(service: string, fromPort: number, port: number): number | null {
+  const test = strings(obj(svc(service)['healthcheck'], 'healthcheck')['test'], 'test');
+  expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+  const script = (test[3] as string).replace(new RegExp(`\\b${fromPort}\\b`, 'g'), String(port));
+  expect(script).not.toBe(test[3]);
+  return spawnSync(process.execPath, ['-e', script], { timeout: 10_000 }).status;
+}
+
+async function startSplit(resources: string): Promise<{ http: string; httpPort: number; stateSvcPort: number }> {
+  const stateSvcPort = await freePort();
+  const httpPort = await freePort();
+  const state = startApp('cli', ['state-svc', ...withFlag(withFlag(composeArgs('state-svc'), '--port', String(stateSvcPort)), '--resources-path', resources)]);
+  procs.push(state);
+  await waitPort(state, stateSvcPort);
+  let args = withFlag(composeArgs('gateway'), '--state-svc-address', `127.0.0.1:${stateSvcPort}`);
+  args = withFlag(withFlag(args, '--dapr-http-port', String(httpPort)), '--dapr-grpc-port', String(await freePort()));
+  const gateway = startApp('cli', ['gateway', ...args]);
+  procs.push(gateway);
+  const http = `http://127.0.0.1:${httpPort}`;
+  await waitHttp(gateway, `${http}/v1.0/healthz`, 20_000, (s) => s === 204);
+  return { http, httpPort, stateSvcPort };
+}
+
+async function saveAndGet(http: string, store: string, key: string): Promise<unknown> {
+  const saved = await fetch(`${http}/v1.0/state/${store}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([{ key, value: { from: 'compose.spec' } }]),
+  });
+  expect({ store, status: saved.status, body: saved.ok ? '' : await saved.text() }).toEqual({ store, status: 204, body: '' });
+  const got = await fetch(`${http}/v1.0/state/${store}/${key}`);
+  const value: unknown = await got.json();
+  await fetch(`${http}/v1.0/state/${store}/${key}`, { method: 'DELETE' });
+  return value;
+}
+
+describe('the compose command lines run as plain processes (ports moved, an in-memory store)', () => {
+  let split: { http: string; httpPort: number; stateSvcPort: number };
+  const RUN = `compose-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    split = await startSplit(resourcesDir({ 'statestore.yaml': inMemoryStateYaml('statestore') }));
+  });
+
+  it('serves state through the gateway and state-svc', async () => {
+    expect(await saveAndGet(split.http, 'statestore', `${RUN}-k`)).toEqual({ from: 'compose.spec' });
+  });
+
+  it('their healthchecks pass against the running processes, and fail on a closed port or an error status', async () => {
+    expect(runHealthcheck('state-svc', 50101, split.stateSvcPort)).toBe(0);
+    expect(runHealthcheck('gateway', 3500, split.httpPort)).toBe(0);
+    const closed = await freePort();
+    expect(runHealthcheck('state-svc', 50101, closed)).not.toBe(0);
+    expect(runHealthcheck('gateway', 3500, closed)).not.toBe(0);
+    const notReady = createServer((_req, res) => res.writeHead(500).end());
+    await new Promise<void>((resolve) => notReady.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = notReady.address() as AddressInfo;
+      const status = await new Promise<number | null>((resolve) => {
+        // async: the server answering it runs in this process
+        const check = strings(obj(svc('gateway')['healthcheck'], 'healthcheck')['test'], 'test')[3] as string;
+        spawn(process.execPath, ['-e', check.replace(/\b3500\b/g, String(port))], { stdio: 'ignore' }).on('exit', resolve);
+      });
+      expect(status).not.toBe(0);
+    } finally {
+      notReady.close();
+    }
+  });
+
+  it("the Kubernetes sidecar's probe paths answer 2xx", async () => {
+    const sidecar = containersOf(podSpec(one('Deployment', 'myapp'))).find((c) => isTesseraImage(c['image'])) as Obj;
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      const path = obj(obj(sidecar[probe], probe)['httpGet'], 'httpGet')['path'];
+      const res = await fetch(`${split.http}${String(path)}`);
+      expect({ probe, status: res.status }).toEqual({ probe, status: 204 });
+    }
+  });
+
+  it('the Kubernetes example app counts visits through the gateway', async () => {
+    const app = list(podSpec(one('Deployment', 'myapp'))['containers']).map((c) => obj(c, 'container'))[0] as Obj;
+    const command = strings(app['command'], 'command');
+    expect(command.slice(0, 2)).toEqual(['node', '-e']);
+    const appPort = await freePort();
+    const child = spawn(process.execPath, command.slice(1), {
+      env: { PATH: process.env['PATH'] ?? '', APP_PORT: String(appPort), DAPR_HTTP_PORT: String(split.httpPort) },
+      stdio: 'ignore',
+    });
+    children.push(child);
+    const url = `http://127.0.0.1:${appPort}/`;
+    const until = Date.now() + 10_000;
+    let first: Response | undefined;
+    while (first === undefined) {
+      first = await fetch(url).catch(async () => {
+        if (Date.now() > until) throw new Error('the example app did not start');
+        await new Promise((r) => setTimeout(r, 50));
+        return undefined;
+      });
+    }
+    expect(await first.text()).toBe('visits: 1\n');
+    expect(await (await fetch(url)).text()).toBe('visits: 2\n');
+    expect(await (await fetch(url)).text()).toBe('visits: 3\n');
+  });
+});
+
+// ---- the compose Component files against real backends ----------------------------------------
+
+const backendSkip = redisSkipReason() ?? postgresSkipReason();
+if (backendSkip !== undefined) console.warn(`!!! compose Component files on loopback Redis/PostgreSQL SKIPPED: ${backendSkip}`);
+const describeBackends = backendSkip === undefined ? describe : describe.skip;
+
+describeBackends(`the compose Component files on loopback Redis and PostgreSQL${backendSkip ? ` — SKIPPED: ${backendSkip}` : ''}`, () => {
+  const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const table = `tessera_compose_${suffix}`;
+  let http: string;
+
+  /** The compose files with the hosts pointed at the test backends, and tables of this run. */
+  function loopbackResources(): string {
+    const redis = new URL(testRedisUrl());
+    const pg = new URL(testPostgresUrl());
+    const files: Record<string, string> = {};
+    for (const f of readdirSync(join(ROOT, 'deploy/compose/resources'))) {
+      let text = read(`deploy/compose/resources/${f}`).replace('value: redis:6379', `value: "${redis.hostname}:${redis.port || 6379}"`);
+      if (text.includes('host=postgres')) {
+        text = text.replace('host=postgres', `host=${pg.hostname}`).replace('port=5432', `port=${pg.port || 5432}`);
+        text += `    - name: tableName\n      value: ${table}\n    - name: metadataTableName\n      value: ${table}_meta\n`;
+      }
+      files[f] = text;
+    }
+    expect(Object.values(files).join('')).not.toMatch(/redis:6379|host=postgres/);
+    return resourcesDir(files);
+  }
+
+  beforeAll(async () => {
+    ({ http } = await startSplit(loopbackResources()));
+  });
+
+  afterAll(async () => {
+    const c = new Client({ connectionString: testPostgresUrl() });
+    await c.connect();
+    await c.query(`DROP TABLE IF EXISTS ${table}, ${table}_meta`);
+    await c.end();
+  });
+
+  it.each(['statestore', 'statestore-pg'])('%s saves and reads back', async (store) => {
+    expect(await saveAndGet(http, store, `compose-${suffix}`)).toEqual({ from: 'compose.spec' });
+  });
+});
+
