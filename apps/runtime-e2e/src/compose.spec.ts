@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { Client } from 'pg';
@@ -171,10 +171,6 @@ function parsed(argv: readonly string[]): { sub: string; port: number | undefine
   const [sub, ...flags] = argv;
   const split = sub === 'state-svc' ? splitPort(flags) : { port: undefined, rest: flags };
   return { sub: sub as string, port: split.port, config: parseRuntimeArgs(split.rest, {}, '/') };
-}
-function flagValue(argv: readonly string[], flag: string): string | undefined {
-  const i = argv.lastIndexOf(flag);
-  return i >= 0 ? argv[i + 1] : undefined;
 }
 /** Sets `flag value` (replacing the value if the flag is there) for a loopback run. */
 function withFlag(argv: readonly string[], flag: string, value: string): string[] {

@@ -107,7 +107,7 @@ export async function bootRuntime(io: BootIo, banner: boolean): Promise<INestApp
   const state = config.stateSvcAddress ? StateModule.remote(config.stateSvcAddress) : StateModule.inProcess();
   const module = {
     module: class TesseraRuntime {},
-    imports: [RuntimeBaseModule.forRoot(config, io.env, logger, config.appId), GatewayModule.forApp(state)],
+    imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(state)],
   };
   try {
     return await serve(module, config, logger, (app) => {
@@ -188,7 +188,7 @@ export async function bootStateSvc(io: BootIo): Promise<INestApplicationContext>
   const module = {
     module: class TesseraStateSvc {},
     imports: [
-      RuntimeBaseModule.forRoot(config, io.env, logger, ''),
+      RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
       StateSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
     ],
   };

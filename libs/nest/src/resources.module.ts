@@ -44,7 +44,7 @@ export function embeddedComponents(dataDir: string): ComponentSpec[] {
   ];
 }
 
-export async function loadComponents(config: RuntimeConfig, env: Env, appId: string, logger: Logger): Promise<LoadedComponents> {
+export async function loadComponents(config: RuntimeConfig, env: Env, cwd: string, appId: string, logger: Logger): Promise<LoadedComponents> {
   if (config.resourcesPaths.length === 0) {
     return { appId, components: embeddedComponents(config.dataDir), resources: undefined, embeddedDefaults: true };
   }
@@ -52,6 +52,7 @@ export async function loadComponents(config: RuntimeConfig, env: Env, appId: str
     appId,
     namespace: config.namespace,
     env,
+    cwd,
     logger,
   });
   const components = validateComponents(resources.components, {
@@ -66,7 +67,7 @@ export async function loadComponents(config: RuntimeConfig, env: Env, appId: str
 @Module({})
 export class RuntimeBaseModule {
   /** `appId` is the app's id in a gateway, '' in a shared building-block service. */
-  static forRoot(config: RuntimeConfig, env: Env, logger: Logger, appId: string): DynamicModule {
+  static forRoot(config: RuntimeConfig, env: Env, cwd: string, logger: Logger, appId: string): DynamicModule {
     return {
       module: RuntimeBaseModule,
       providers: [
@@ -74,7 +75,7 @@ export class RuntimeBaseModule {
         { provide: LOGGER, useValue: logger },
         {
           provide: RESOURCES,
-          useFactory: () => loadComponents(config, env, appId, logger.child({ scope: 'runtime.resources' })),
+          useFactory: () => loadComponents(config, env, cwd, appId, logger.child({ scope: 'runtime.resources' })),
         },
       ],
       exports: [RUNTIME_CONFIG, LOGGER, RESOURCES],

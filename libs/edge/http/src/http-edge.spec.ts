@@ -3,7 +3,7 @@
 import { StateErrors } from '@tessera/contracts';
 import type { CallContext, GetStateResponse, MetadataApi, RuntimeLifecycle, SaveStateRequest, StateApi } from '@tessera/contracts';
 import type { FastifyInstance } from 'fastify';
-import { createHttpEdge } from './http-edge';
+import { createHttpEdge, repairPercentEncoding } from './http-edge';
 
 // Over a real socket (Fastify's inject pulls an ESM-only dependency Jest cannot load).
 interface Res {
@@ -184,5 +184,18 @@ describe('HTTP edge', () => {
     } finally {
       await secured.close();
     }
+  });
+});
+
+describe('repairPercentEncoding', () => {
+  it('leaves plain and valid paths alone', () => {
+    expect(repairPercentEncoding('/v1.0/state/s/k')).toBe('/v1.0/state/s/k');
+    expect(repairPercentEncoding('/v1.0/state/s/caf%C3%A9?x=%FF')).toBe('/v1.0/state/s/caf%C3%A9?x=%FF');
+  });
+  it('re-encodes escapes that are not UTF-8 as U+FFFD, keeping the query', () => {
+    expect(repairPercentEncoding('/v1.0/state/s/a%FF?metadata.x=1')).toBe('/v1.0/state/s/a%EF%BF%BD?metadata.x=1');
+  });
+  it('leaves malformed escapes for the 400', () => {
+    expect(repairPercentEncoding('/v1.0/state/s/%zz%FF')).toBe('/v1.0/state/s/%zz%FF');
   });
 });

@@ -334,6 +334,12 @@ Scopes: [app1]
       );
     });
 
+    it('skips a malformed component (no spec.type) when ignoreErrors is true', async () => {
+      write('c/broken.yaml', 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: broken}\nspec:\n  version: v1\n  ignoreErrors: true\n  metadata: []\n');
+      const res = await load([join(root, 'c')]);
+      expect(res.components).toEqual([]);
+    });
+
     it('skips a component whose secret cannot be resolved when ignoreErrors is true', async () => {
       write('c/statestore.yaml', withRef('{name: pw}').replace('version: v1', 'version: v1\n  ignoreErrors: true'));
       write('c/z.yaml', component('z'));

@@ -107,8 +107,16 @@ export async function loadResources(paths: readonly string[], opts: LoadResource
           problem: `expected ${known.versions.map((v) => `"${v}"`).join(' or ')}, got ${describe(apiVersion)}`,
         });
       }
-      if (known.list === 'components') parsed.push(parseComponent(value, shown, at));
-      else others[known.list].push(parseRaw(value, kind as string, apiVersion, shown, at, opts.namespace));
+      if (known.list === 'components') {
+        try {
+          parsed.push(parseComponent(value, shown, at));
+        } catch (e) {
+          // A component that asks for it is skipped even when its spec is malformed, as daprd
+          // skips one that fails to initialise.
+          if (!componentIgnoresErrors(value)) throw e;
+          log.warn(`skipping a malformed component (spec.ignoreErrors is true): ${(e as Error).message}`);
+        }
+      } else others[known.list].push(parseRaw(value, kind as string, apiVersion, shown, at, opts.namespace));
     }
   }
 
@@ -235,4 +243,11 @@ function display(file: string, cwd: string | undefined): string {
   if (cwd === undefined || !isAbsolute(file)) return file;
   const rel = relative(cwd, file);
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel.split(sep).join('/');
+}
+
+/** spec.ignoreErrors of a decoded Component document that may be otherwise malformed. */
+function componentIgnoresErrors(doc: YamlMap): boolean {
+  const spec = field(doc, 'spec');
+  const v = isMap(spec) ? field(spec, 'ignoreErrors') : undefined;
+  return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 }
