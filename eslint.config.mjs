@@ -31,6 +31,7 @@ export default [
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:testing'], bannedExternalImports: [...nest] },
             { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:core', 'type:block', 'type:edge', 'type:transport', 'type:registry'], bannedExternalImports: [...drivers] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:nest', 'type:core', 'type:util', 'type:contracts', 'type:testing', 'type:spi', 'type:registry', 'type:block'], bannedExternalImports: [...drivers.filter((d) => d !== 'ioredis' && d !== 'pg')] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
       ],
