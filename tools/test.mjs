@@ -1,5 +1,7 @@
 // `npm test`: the whole suite, as CI runs it. Checks that generated code matches its .proto
-// sources, typechecks the workspace, builds the apps (end-to-end tests start the real bundles),
+// sources, typechecks and lints the workspace (module boundaries included: the Nx project graph
+// is computed first, without it the boundary rule silently skips), builds the apps (end-to-end
+// tests start the real bundles),
 // then runs every Jest project in one run and prints one closing line
 // "tests: N passed, N failed, N skipped". Suites whose backend is unreachable are skipped loudly
 // and listed; they never count as passed. Extra arguments go to Jest (e.g. a path filter).
@@ -26,6 +28,9 @@ function step(title, cmd, args) {
 if (!quick) {
   step('generated code matches libs/contracts/proto', process.execPath, ['tools/proto-gen.mjs', '--check']);
   step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  process.env.NX_DAEMON = 'false';
+  step('project graph (for lint)', bin('nx'), ['show', 'projects', '--json=false']);
+  step('lint', bin('eslint'), ['.', '--max-warnings=0']);
 }
 step('build apps', process.execPath, ['tools/build.mjs']);
 

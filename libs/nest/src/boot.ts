@@ -80,6 +80,18 @@ async function serve(
   return app;
 }
 
+/** Flags this build parses (daprd command lines must keep working) but does not act on yet. */
+function notYetEffective(c: RuntimeConfig): string[] {
+  const out: string[] = [];
+  const later = (flag: string, what: string) => out.push(`${flag} is accepted but has no effect yet: ${what} is not part of this Tessera build`);
+  if (c.appPort !== undefined) later('--app-port', 'the app channel (calls into the app)');
+  if (c.configPath !== undefined) later('--config', 'the Configuration resource (tracing, metrics, access control)');
+  if (c.allowedOrigins !== '*') later('--allowed-origins', 'CORS');
+  if (c.daprPublicPort !== undefined) later('--dapr-public-port', 'the public health listener');
+  if (c.appHealthCheck.enabled) later('--enable-app-health-check', 'app health checking');
+  return out;
+}
+
 function fail(io: BootIo, e: unknown): never {
   const msg = e instanceof Error ? e.message : String(e);
   io.stderr.write(`tessera: ${msg}\n`);
@@ -104,6 +116,7 @@ export async function bootRuntime(io: BootIo, banner: boolean): Promise<INestApp
   const logger = loggerFor(config, config.appId, io.stderr);
   for (const f of config.ignoredFlags) logger.warn(`flag ${f} is accepted for daprd compatibility and has no effect in Tessera`);
   for (const f of config.deprecatedFlags) logger.warn(`flag ${f} is deprecated`);
+  for (const w of notYetEffective(config)) logger.warn(w);
   const state = config.stateSvcAddress ? StateModule.remote(config.stateSvcAddress) : StateModule.inProcess();
   const module = {
     module: class TesseraRuntime {},

@@ -3,7 +3,7 @@
 // cleaning, the catch-all, and Dapr's error shapes for everything Fastify itself rejects.
 // Handlers are plain async functions over the block APIs; no per-request DI.
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors, isApiError } from '@tessera/contracts';
 import type { CallContext, MetadataApi, RuntimeLifecycle, StateApi } from '@tessera/contracts';
 import { sendError, sendUnknownError } from './reply';
@@ -72,9 +72,10 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 65535 },
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
-    // A bad percent-escape never reaches setErrorHandler: Fastify answers it here (daprd: 400 plain text).
-    // A malformed escape (%zz) in the path: Dapr answers 400 in plain text.
-    frameworkErrors: (err, _req, reply) => void reply.code(400).header('content-type', 'text/plain; charset=utf-8').send(`invalid path: ${err.message}`),
+    // A malformed escape (%zz) in the path never reaches setErrorHandler: Fastify answers it
+    // here, and daprd answers it with a 400 in plain text.
+    frameworkErrors: (err, _req, reply) =>
+      void (reply as FastifyReply).code(400).header('content-type', 'text/plain; charset=utf-8').send(`invalid path: ${err.message}`),
     rewriteUrl: (req) => repairPercentEncoding(req.url ?? '/'),
   });
 
