@@ -17,7 +17,7 @@ export { CommonErrors } from './errors/common.errors';
 export { StateErrors } from './errors/state.errors';
 export type { StateApi, RegisteredComponent } from './api/state.api';
 export { STATE_API } from './api/state.api';
-export type { MetadataApi, RuntimeMetadata, RuntimeLifecycle, AppConnectionInfo } from './api/runtime.api';
+export type { MetadataApi, RuntimeMetadata, RuntimeLifecycle, AppConnectionInfo, EdgeOptions, EdgeLogger } from './api/runtime.api';
 export { METADATA_API, RUNTIME_LIFECYCLE } from './api/runtime.api';
 export {
   Etag,

@@ -1,6 +1,6 @@
 // Gateway-level APIs that are not building blocks: metadata and the runtime's lifecycle.
 import type { CallContext } from '../call-context';
-import type { RegisteredComponent } from './state.api';
+import type { RegisteredComponent, StateApi } from './state.api';
 
 export interface AppConnectionInfo {
   readonly port: number;
@@ -35,3 +35,24 @@ export interface RuntimeLifecycle {
 
 export const METADATA_API = Symbol.for('tessera.MetadataApi');
 export const RUNTIME_LIFECYCLE = Symbol.for('tessera.RuntimeLifecycle');
+
+/** The small logger interface the edges log through (the observability Logger satisfies it). */
+export interface EdgeLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** What both Dapr API edges (HTTP and gRPC) are built from. */
+export interface EdgeOptions {
+  readonly appId: string;
+  readonly namespace: string;
+  /** DAPR_API_TOKEN; when set every call but the health checks must carry it. */
+  readonly apiToken?: string;
+  readonly maxBodySize: number;
+  readonly enableApiLogging: boolean;
+  readonly state: StateApi;
+  readonly metadata: MetadataApi;
+  readonly lifecycle: RuntimeLifecycle;
+  readonly logger: EdgeLogger;
+}

@@ -29,7 +29,7 @@ const metadata: MetadataApi = {
   setMetadata: async () => undefined,
 };
 const lifecycle: RuntimeLifecycle = { notReady: () => [], outboundReady: () => true, shutdown: () => undefined };
-const logger = { info: () => undefined, error: () => undefined };
+const logger = { debug: () => undefined, info: () => undefined, error: () => undefined };
 
 function call<T>(fn: (cb: (e: grpc.ServiceError | null, r: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));

@@ -4,26 +4,11 @@
 // the rich google.rpc.Status details.
 import * as grpc from '@grpc/grpc-js';
 import { CommonErrors, DAPR_RPC_BLOCKS, DaprService, isApiError } from '@tessera/contracts';
-import type { ApiError, CallContext, MetadataApi, RuntimeLifecycle, StateApi } from '@tessera/contracts';
+import type { ApiError, CallContext, EdgeOptions } from '@tessera/contracts';
 import { metadataToGrpc } from './metadata.mapper';
 import { encodeRichStatus } from './rich-status';
 
-export interface GrpcEdgeLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export interface GrpcEdgeOptions {
-  readonly appId: string;
-  readonly namespace: string;
-  readonly apiToken?: string;
-  readonly maxBodySize: number;
-  readonly enableApiLogging: boolean;
-  readonly state: StateApi;
-  readonly metadata: MetadataApi;
-  readonly lifecycle: RuntimeLifecycle;
-  readonly logger: GrpcEdgeLogger;
-}
+export type GrpcEdgeOptions = EdgeOptions;
 
 type Unary<Req, Res> = (req: Req, ctx: CallContext, md: grpc.Metadata) => Promise<Res>;
 const EMPTY = {};

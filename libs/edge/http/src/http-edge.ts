@@ -5,30 +5,13 @@
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors, isApiError } from '@tessera/contracts';
-import type { CallContext, MetadataApi, RuntimeLifecycle, StateApi } from '@tessera/contracts';
+import type { CallContext, EdgeOptions } from '@tessera/contracts';
 import { sendError, sendUnknownError } from './reply';
 import { registerRuntimeRoutes } from './runtime.routes';
 import { registerStateRoutes } from './state.routes';
 import { registerUnbuiltRoutes } from './unbuilt.routes';
 
-export interface HttpEdgeLogger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export interface HttpEdgeOptions {
-  readonly appId: string;
-  readonly namespace: string;
-  /** DAPR_API_TOKEN; when set every request but the health checks must carry it. */
-  readonly apiToken?: string;
-  readonly maxBodySize: number;
-  readonly enableApiLogging: boolean;
-  readonly state: StateApi;
-  readonly metadata: MetadataApi;
-  readonly lifecycle: RuntimeLifecycle;
-  readonly logger: HttpEdgeLogger;
-}
+export type HttpEdgeOptions = EdgeOptions;
 
 const HEALTH_PATHS = new Set(['/v1.0/healthz', '/v1.0/healthz/outbound']);
 
