@@ -15,6 +15,8 @@ export {
 export type { ApiErrorInit, ErrorDetail, ErrorInfoDetail, ResourceInfoDetail, BadRequestDetail } from './errors/api-error';
 export { CommonErrors } from './errors/common.errors';
 export { StateErrors } from './errors/state.errors';
+export { ERROR_CATALOG, matchesCatalog } from './errors/catalog';
+export type { CatalogEntry } from './errors/catalog';
 export type { StateApi, RegisteredComponent } from './api/state.api';
 export { STATE_API } from './api/state.api';
 export type { MetadataApi, RuntimeMetadata, RuntimeLifecycle, AppConnectionInfo, EdgeOptions, EdgeLogger } from './api/runtime.api';
