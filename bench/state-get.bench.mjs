@@ -12,7 +12,7 @@
 //
 //   node tools/build.mjs && node bench/state-get.bench.mjs [--duration=3] [--warmup=1] [--rounds=3]
 //     [--starts=5] [--only=direct,minimal,all-in-one,split] [--inflight=1,16,64] [--skip-startup]
-//     [--aio-node-args="--cpu-prof --cpu-prof-dir=tmp/prof"]
+//     [--aio-node-args="--cpu-prof --cpu-prof-dir=tmp/prof"] [--minimal-node-args=...]
 //
 // Needs Redis at 127.0.0.1:6379 (--redis=host:port). Writes the hash `bench||state-get-bench`
 // (fields data, version) and tmp/bench/state-get/. Numbers are printed, never asserted.
@@ -311,7 +311,8 @@ async function main() {
   let minimal;
   if (ONLY.includes('direct')) targets.push({ name: 'a. direct ioredis HGETALL', kind: 'direct', pids: [] });
   if (ONLY.includes('minimal')) {
-    const child = fork(fileURLToPath(import.meta.url), ['--role=minimal'], { stdio: 'inherit' });
+    const execArgv = args['minimal-node-args'] ? args['minimal-node-args'].split(' ') : [];
+    const child = fork(fileURLToPath(import.meta.url), ['--role=minimal'], { stdio: 'inherit', execArgv });
     const { port } = await new Promise((r) => child.once('message', r));
     targets.push({ name: 'b. minimal node:http + ioredis', kind: 'http', port, pids: [['server', child.pid]] });
     apps.push(child);
