@@ -16,6 +16,7 @@ export type { ApiErrorInit, ErrorDetail, ErrorInfoDetail, ResourceInfoDetail, Ba
 export { CommonErrors } from './errors/common.errors';
 export { StateErrors } from './errors/state.errors';
 export { ERROR_CATALOG, matchesCatalog } from './errors/catalog';
+export { InvokeErrors } from './errors/invoke.errors';
 export type { CatalogEntry } from './errors/catalog';
 export type { StateApi, RegisteredComponent } from './api/state.api';
 export { STATE_API } from './api/state.api';
@@ -86,3 +87,14 @@ export { InvokeRequest, InvokeResponse, HTTPExtension, HTTPExtension_Verb } from
 // Internal service definitions (tessera.internal.v1): the split-mode transport's messages.
 export { FrameType, Hello, RequestHeader, ErrorStatus } from './generated/tessera/internal/v1/transport';
 export { StateMethod, ListComponentsRequest, ListComponentsResponse, ComponentInfo } from './generated/tessera/internal/v1/state';
+// Service invocation (dapr.proto.internals.v1 carries invocations between gateways).
+export type { InvokeApi, LocalInvokeApi, AppChannel, CallerIdentity } from './api/invoke.api';
+export { INVOKE_API, LOCAL_INVOKE_API, APP_CHANNEL } from './api/invoke.api';
+export {
+  APIVersion,
+  ListStringValue,
+  Actor as InternalActor,
+  InternalInvokeRequest,
+  InternalInvokeResponse,
+  Status as InternalStatus,
+} from './generated/dapr/proto/internals/v1/service_invocation';

@@ -1,0 +1,50 @@
+// Service invocation, protocol-neutral. An invocation crosses the runtime as Dapr's own internal
+// messages (dapr.proto.internals.v1 InternalInvokeRequest / InternalInvokeResponse): the caller's
+// edge builds the request (HTTP or gRPC), the caller's gateway applies resiliency and sends it to
+// the callee's gateway (or its own app), the callee's gateway checks access control and calls its
+// app over the app channel, and the answer travels back unchanged.
+import type { CallContext } from '../call-context';
+import type {
+  InternalInvokeRequest,
+  InternalInvokeResponse,
+} from '../generated/dapr/proto/internals/v1/service_invocation';
+
+/** Who is calling, as the caller's gateway vouches for it over the internal transport. */
+export interface CallerIdentity {
+  readonly appId: string;
+  readonly namespace: string;
+  /** Access-control trust domain; 'public' unless the caller's Configuration sets another. */
+  readonly trustDomain: string;
+}
+
+/** Outbound side, used by the edges: `/v1.0/invoke/{appId}/method/...`, gRPC InvokeService, proxying. */
+export interface InvokeApi {
+  /**
+   * Invokes `method` on `targetAppId` (an app id, `appId.namespace`, an HTTPEndpoint name or an
+   * http(s) URL). Resolves with the callee's answer whatever its status (a non-2xx app answer is
+   * not an error); rejects with an ApiError (ERR_DIRECT_INVOKE …) when the call could not be made.
+   */
+  invoke(targetAppId: string, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
+}
+
+/** Inbound side at the callee's gateway (daprd's CallLocal): access control, then the app. */
+export interface LocalInvokeApi {
+  callLocal(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse>;
+}
+
+/**
+ * The channel from a gateway into its app (ARCHITECTURE.md "app channel"), HTTP or gRPC as the
+ * app chose. Later blocks add pub/sub delivery, bindings, actors on the same channel.
+ */
+export interface AppChannel {
+  /** `http`, `https`, `h2c`, `grpc` or `grpcs`. */
+  readonly protocol: string;
+  /** Calls the app; the answer is the app's, whatever its status. Rejects only when the app could not be reached. */
+  invokeMethod(req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
+  /** False while app health checks say the app is unhealthy (app-bound calls are then refused). */
+  healthy(): boolean;
+}
+
+export const INVOKE_API = Symbol.for('tessera.InvokeApi');
+export const LOCAL_INVOKE_API = Symbol.for('tessera.LocalInvokeApi');
+export const APP_CHANNEL = Symbol.for('tessera.AppChannel');
