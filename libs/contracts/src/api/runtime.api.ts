@@ -1,5 +1,6 @@
 // Gateway-level APIs that are not building blocks: metadata and the runtime's lifecycle.
 import type { CallContext } from '../call-context';
+import type { InvokeApi } from './invoke.api';
 import type { RegisteredComponent, StateApi } from './state.api';
 
 export interface AppConnectionInfo {
@@ -55,4 +56,6 @@ export interface EdgeOptions {
   readonly metadata: MetadataApi;
   readonly lifecycle: RuntimeLifecycle;
   readonly logger: EdgeLogger;
+  /** Service invocation; when absent the invoke routes answer as an unbuilt block. */
+  readonly invoke?: InvokeApi;
 }

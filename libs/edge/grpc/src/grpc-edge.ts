@@ -7,6 +7,7 @@ import { CommonErrors, DAPR_RPC_BLOCKS, DaprService, isApiError } from '@tessera
 import type { ApiError, CallContext, EdgeOptions } from '@tessera/contracts';
 import { metadataToGrpc } from './metadata.mapper';
 import { encodeRichStatus } from './rich-status';
+import { installFallbackHandler, invokeServiceHandler, proxyHandler } from './invoke.handlers';
 
 export type GrpcEdgeOptions = EdgeOptions;
 
@@ -19,7 +20,7 @@ export function toServiceError(e: ApiError): Partial<grpc.ServiceError> {
   return { code: e.grpcCode as number as grpc.status, details: e.message, metadata };
 }
 
-function toError(e: unknown): ApiError {
+export function toError(e: unknown): ApiError {
   if (isApiError(e)) return e;
   return CommonErrors.internal(e instanceof Error ? e.message : String(e));
 }
@@ -33,6 +34,22 @@ export class GrpcEdge {
       'grpc.max_send_message_length': opts.maxBodySize,
     });
     this.server.addService(DaprService, this.handlers());
+    const { invoke, apiToken } = opts;
+    if (invoke) {
+      const ctxOf = (md: grpc.Metadata): CallContext => this.ctxOf(md);
+      installFallbackHandler(this.server, (path) => {
+        const proxy = proxyHandler(path, invoke, ctxOf, toServiceError, toError);
+        if (!apiToken) return proxy;
+        return (call) => {
+          if (call.metadata.get('dapr-api-token')[0] !== apiToken) {
+            call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'authentication error: api token mismatch' });
+            return;
+          }
+          call.metadata.remove('dapr-api-token');
+          proxy(call);
+        };
+      });
+    }
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -64,6 +81,20 @@ export class GrpcEdge {
     return { ...base, traceparent: tp, tracestate: typeof ts === 'string' ? ts : undefined };
   }
 
+  /** The API-token check and API logging in front of a ready-made unary handler. */
+  private guard<Req, Res>(name: string, handler: grpc.handleUnaryCall<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+    const { apiToken, enableApiLogging, logger } = this.opts;
+    return (call, callback) => {
+      if (apiToken && call.metadata.get('dapr-api-token')[0] !== apiToken) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: 'authentication error: api token mismatch' });
+        return;
+      }
+      call.metadata.remove('dapr-api-token');
+      if (enableApiLogging) logger.info('gRPC API Called', { method: name });
+      handler(call, callback);
+    };
+  }
+
   private unary<Req, Res>(name: string, fn: Unary<Req, Res>): grpc.handleUnaryCall<Req, Res> {
     const { apiToken, enableApiLogging, logger } = this.opts;
     return (call, callback) => {
@@ -80,8 +111,9 @@ export class GrpcEdge {
   }
 
   private handlers(): grpc.UntypedServiceImplementation {
-    const { state, metadata, lifecycle } = this.opts;
+    const { state, metadata, lifecycle, invoke } = this.opts;
     const implemented: grpc.UntypedServiceImplementation = {
+      ...(invoke ? { invokeService: this.guard('InvokeService', invokeServiceHandler(invoke, (md) => this.ctxOf(md), toServiceError, toError)) } : {}),
       getState: this.unary('GetState', (r, c) => state.getState(r as never, c)),
       getBulkState: this.unary('GetBulkState', (r, c) => state.getBulkState(r as never, c)),
       saveState: this.unary('SaveState', async (r, c) => {

@@ -10,6 +10,7 @@ import { sendError, sendUnknownError } from './reply';
 import { registerRuntimeRoutes } from './runtime.routes';
 import { registerStateRoutes } from './state.routes';
 import { registerUnbuiltRoutes } from './unbuilt.routes';
+import { invokeHandlers } from './invoke.routes';
 
 export type HttpEdgeOptions = EdgeOptions;
 
@@ -110,12 +111,15 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
   });
 
   // Catch-all: Dapr routes anything unmatched to service invocation, which needs an app id.
+  const invoke = opts.invoke ? invokeHandlers(opts.invoke, ctxOf) : undefined;
   app.setNotFoundHandler((req, reply) => {
+    if (invoke) return invoke.byHeader(req, reply);
     if (req.headers['dapr-app-id'] !== undefined || (req.headers.authorization ?? '').startsWith('Basic ')) {
       return sendError(reply, CommonErrors.unimplemented('service invocation', `${req.method} ${req.url.split('?')[0]}`));
     }
     return sendError(reply, CommonErrors.directInvokeNoAppId());
   });
+  if (invoke) app.all('/v1.0/invoke/:appId/method/*', invoke.byPath);
 
   registerStateRoutes(app, opts.state, ctxOf);
   registerRuntimeRoutes(app, opts.metadata, opts.lifecycle, appId, ctxOf);

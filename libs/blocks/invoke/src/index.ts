@@ -1,0 +1,14 @@
+// Public surface of @tessera/block-invoke.
+export { InvokeBlock, isFailureResponse } from './invoke.block';
+export type {
+  InvokeBlockOptions,
+  AddressResolver,
+  RemoteInvoker,
+  UrlInvoker,
+  InvokePolicy,
+  InvokePolicies,
+  AccessCheck,
+  AccessDecision,
+} from './invoke.block';
+export { parseTarget } from './invoke-target';
+export type { InvokeTarget, HttpEndpointDef } from './invoke-target';

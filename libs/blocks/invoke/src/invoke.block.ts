@@ -1,0 +1,148 @@
+// The service invocation block. Outbound (InvokeApi, called by the edges): parse the target,
+// resolve the callee's gateway, call it under the target's resiliency policy, with daprd's
+// built-in retries of gateway-to-gateway failures; self-invocation and HTTPEndpoint/URL targets
+// take the same path without a remote hop. Inbound (LocalInvokeApi, called by the internal
+// transport server): caller identity headers, access control, then the app channel. No Nest, no
+// transport, no concrete component: every collaborator is an interface handed in.
+import { InvokeErrors, isApiError } from '@tessera/contracts';
+import type {
+  AppChannel,
+  CallContext,
+  CallerIdentity,
+  InternalInvokeRequest,
+  InternalInvokeResponse,
+  InvokeApi,
+  ListStringValue,
+  LocalInvokeApi,
+} from '@tessera/contracts';
+import { parseTarget } from './invoke-target';
+import type { HttpEndpointDef } from './invoke-target';
+
+/** Finds the internal address (host:port) of a live gateway of `appId`. */
+export interface AddressResolver {
+  resolve(appId: string, namespace: string): Promise<string | undefined>;
+}
+
+/** The internal transport to other gateways. */
+export interface RemoteInvoker {
+  callLocal(address: string, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
+}
+
+/** Plain HTTP calls to HTTPEndpoint / URL targets (non-Dapr services). */
+export interface UrlInvoker {
+  invokeUrl(baseUrl: string, headers: Readonly<Record<string, string>>, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
+}
+
+/** A resiliency policy: runs `fn`, retrying failures and results `isFailure` flags. */
+export interface InvokePolicy {
+  run<T>(fn: (signal: AbortSignal) => Promise<T>, opts?: { isFailure?: (result: T) => boolean }): Promise<T>;
+}
+
+export interface InvokePolicies {
+  /** The policy of `targets.apps.<appId>` (or the defaults); a pass-through when none applies. */
+  forApp(appId: string): InvokePolicy;
+}
+
+export type AccessDecision = { readonly allowed: boolean; readonly reason: string };
+export type AccessCheck = (caller: CallerIdentity, operation: string, httpVerb: string | undefined) => AccessDecision;
+
+export interface InvokeBlockOptions {
+  readonly appId: string;
+  readonly namespace: string;
+  readonly resolver: AddressResolver;
+  readonly remote: RemoteInvoker;
+  readonly urls: UrlInvoker;
+  readonly policies: InvokePolicies;
+  /** Undefined when the runtime has no app (no --app-port): calls into it are refused. */
+  readonly appChannel?: AppChannel;
+  /** Undefined = no access-control policy: allow everything. */
+  readonly accessCheck?: AccessCheck;
+  readonly httpEndpoints?: ReadonlyMap<string, HttpEndpointDef>;
+}
+
+const VERBS = ['', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+const CALLER_HEADERS = ['dapr-caller-app-id', 'dapr-caller-namespace', 'dapr-callee-app-id'];
+const STRIPPED = ['dapr-app-id', 'dapr-api-token', ...CALLER_HEADERS];
+
+/** HTTP apps answer HTTP statuses (>= 100), gRPC apps gRPC codes (0-16): daprd tells them apart so. */
+export function isFailureResponse(res: InternalInvokeResponse): boolean {
+  const code = res.status?.code ?? 0;
+  return code >= 100 ? code < 200 || code >= 400 : code !== 0;
+}
+
+function withHeaders(req: InternalInvokeRequest, set: Record<string, string>, strip: readonly string[]): InternalInvokeRequest {
+  const metadata: Record<string, ListStringValue> = {};
+  for (const [k, v] of Object.entries(req.metadata)) if (!strip.includes(k)) metadata[k] = v;
+  for (const [k, v] of Object.entries(set)) metadata[k] = { values: [v] };
+  return { ...req, metadata };
+}
+
+export class InvokeBlock implements InvokeApi, LocalInvokeApi {
+  private readonly endpoints: ReadonlyMap<string, HttpEndpointDef>;
+
+  constructor(private readonly opts: InvokeBlockOptions) {
+    this.endpoints = opts.httpEndpoints ?? new Map();
+  }
+
+  async invoke(targetAppId: string, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse> {
+    const target = parseTarget(targetAppId, this.opts.namespace, this.endpoints);
+    if (target.kind === 'invalid') throw InvokeErrors.failed(targetAppId, target.reason, false);
+    const policy = this.opts.policies.forApp(target.kind === 'app' ? target.appId : target.name);
+    if (target.kind === 'url') {
+      const out = withHeaders(req, {}, STRIPPED);
+      return policy.run((signal) => this.opts.urls.invokeUrl(target.baseUrl, target.headers, out, { ...ctx, signal }), {
+        isFailure: isFailureResponse,
+      });
+    }
+    const { appId, namespace } = target;
+    const out = withHeaders(req, {}, STRIPPED);
+    const self = appId === this.opts.appId && namespace === this.opts.namespace;
+    return policy.run(
+      async (signal) => {
+        const attempt = { ...ctx, signal };
+        if (self) return this.callLocal(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain: ctx.trustDomain ?? 'public' }, attempt);
+        const address = await this.resolve(appId, namespace);
+        try {
+          return await this.opts.remote.callLocal(address, out, attempt);
+        } catch (e) {
+          if (isApiError(e)) throw e;
+          throw InvokeErrors.failed(appId, e instanceof Error ? e.message : String(e));
+        }
+      },
+      { isFailure: isFailureResponse },
+    );
+  }
+
+  async callLocal(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse> {
+    const method = req.message?.method ?? '';
+    if (this.opts.accessCheck) {
+      const verb = req.message?.httpExtension?.verb ? VERBS[req.message.httpExtension.verb] : undefined;
+      const decision = this.opts.accessCheck(caller, method, verb);
+      if (!decision.allowed) throw InvokeErrors.denied(caller.appId, method, verb ?? '');
+    }
+    const channel = this.opts.appChannel;
+    if (!channel) throw InvokeErrors.appUnavailable(this.opts.appId, 'the app channel is not initialised: the runtime was started without --app-port');
+    // The caller's identity comes from its gateway, never from headers a client sent.
+    const local = withHeaders(
+      req,
+      {
+        'dapr-caller-app-id': caller.appId,
+        'dapr-caller-namespace': caller.namespace,
+        'dapr-callee-app-id': this.opts.appId,
+      },
+      STRIPPED,
+    );
+    return channel.invokeMethod(local, ctx);
+  }
+
+  private async resolve(appId: string, namespace: string): Promise<string> {
+    let address: string | undefined;
+    try {
+      address = await this.opts.resolver.resolve(appId, namespace);
+    } catch (e) {
+      throw InvokeErrors.failed(appId, `failed to resolve address for '${appId}': ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!address) throw InvokeErrors.failed(appId, `failed to resolve address for '${appId}-dapr.${namespace}': no running instance found`);
+    return address;
+  }
+}

@@ -1,0 +1,159 @@
+// Service invocation on the gRPC API: `Dapr/InvokeService` (an HTTP or gRPC callee), and
+// proxying of any other method carrying `dapr-app-id` metadata to that app's gRPC server through
+// its gateway (spec/grpc-api.md section 0). Proxying is unary: a call that streams more than one
+// message in either direction is refused with UNIMPLEMENTED (streams need stream frames on the
+// internal transport, not built yet).
+import * as grpc from '@grpc/grpc-js';
+import { HTTPExtension_Verb, errorInfo, httpToGrpcCode, isApiError } from '@tessera/contracts';
+import type { ApiError, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeApi, InvokeResponse, ListStringValue } from '@tessera/contracts';
+import { encodeRichStatus } from './rich-status';
+
+/** Content type marking an InternalInvokeRequest that carries one raw gRPC message to proxy. */
+export const GRPC_PROXY_CONTENT_TYPE = 'application/grpc';
+
+const SKIP_MD = new Set(['dapr-api-token', 'content-type', 'te', 'user-agent', 'grpc-accept-encoding', 'grpc-encoding', 'accept-encoding']);
+
+export function metadataOf(md: grpc.Metadata): Record<string, ListStringValue> {
+  const out: Record<string, ListStringValue> = {};
+  for (const [k, v] of Object.entries(md.getMap())) {
+    if (SKIP_MD.has(k)) continue;
+    const all = md.get(k).map((x) => (Buffer.isBuffer(x) ? x.toString('base64') : String(x)));
+    out[k] = { values: all.length > 0 ? all : [Buffer.isBuffer(v) ? v.toString('base64') : String(v)] };
+  }
+  return out;
+}
+
+function toGrpcMetadata(m: Record<string, ListStringValue>): grpc.Metadata {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(m)) {
+    if (k.startsWith(':') || k.startsWith('grpc-') || k === 'content-type') continue;
+    for (const value of v.values) {
+      try {
+        if (k.endsWith('-bin')) md.add(k, Buffer.from(value, 'base64'));
+        else md.add(k, value);
+      } catch {
+        // a header name gRPC cannot carry
+      }
+    }
+  }
+  return md;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  408: 'Request Timeout', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+/** The answer of InvokeService: OK with the callee's body, or the callee's failure as a gRPC error. */
+function invokeServiceAnswer(res: InternalInvokeResponse): { ok: InvokeResponse } | { err: Partial<grpc.ServiceError> } {
+  const code = res.status?.code ?? 0;
+  const message: InvokeResponse = res.message ?? { data: undefined, contentType: '' };
+  if (code === 0 || (code >= 200 && code < 300)) return { ok: message };
+  if (code < 100) return { err: { code, details: res.status?.message ?? '', metadata: new grpc.Metadata() } };
+  // An HTTP callee's non-2xx answer (daprd: mapped code + ErrorInfo with the HTTP status).
+  const text = STATUS_TEXT[code] ?? `HTTP ${code}`;
+  const body = (message.data?.value ?? Buffer.alloc(0)).toString('utf8').slice(0, 63);
+  const md = new grpc.Metadata();
+  md.set('dapr-http-status', String(code));
+  const e: Partial<ApiError> = {
+    code: 'ERR_DIRECT_INVOKE',
+    message: body,
+    grpcCode: httpToGrpcCode(code),
+    details: [errorInfo(text, { 'http.code': String(code), 'http.error_message': body })],
+  };
+  md.set('grpc-status-details-bin', encodeRichStatus(e as ApiError));
+  return { err: { code: httpToGrpcCode(code), details: body, metadata: md } };
+}
+
+export function invokeServiceHandler(
+  invoke: InvokeApi,
+  ctxOf: (md: grpc.Metadata) => CallContext,
+  toServiceError: (e: ApiError) => Partial<grpc.ServiceError>,
+  toError: (e: unknown) => ApiError,
+): grpc.handleUnaryCall<{ id: string; message?: InternalInvokeRequest['message'] }, InvokeResponse> {
+  return (call, callback) => {
+    const req: InternalInvokeRequest = {
+      ver: 1,
+      metadata: metadataOf(call.metadata),
+      message: call.request.message ?? { method: '', data: undefined, contentType: '', httpExtension: undefined },
+      actor: undefined,
+    };
+    invoke.invoke(call.request.id, req, ctxOf(call.metadata)).then(
+      (res) => {
+        const a = invokeServiceAnswer(res);
+        if ('ok' in a) callback(null, a.ok);
+        else callback(a.err);
+      },
+      (e: unknown) => callback(toServiceError(isApiError(e) ? e : toError(e))),
+    );
+  };
+}
+
+/**
+ * A handler for methods the gateway does not serve: with `dapr-app-id` metadata the call is
+ * proxied to that app; otherwise UNIMPLEMENTED as any gRPC server answers.
+ */
+export function proxyHandler(
+  path: string,
+  invoke: InvokeApi,
+  ctxOf: (md: grpc.Metadata) => CallContext,
+  toServiceError: (e: ApiError) => Partial<grpc.ServiceError>,
+  toError: (e: unknown) => ApiError,
+): grpc.handleBidiStreamingCall<Buffer, Buffer> {
+  return (call) => {
+    const target = call.metadata.get('dapr-app-id')[0];
+    if (typeof target !== 'string' || target === '') {
+      call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: `unknown method ${path}` });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    call.on('data', (b: Buffer) => chunks.push(b));
+    call.on('end', () => {
+      if (chunks.length !== 1) {
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'proxying of streaming gRPC calls is not supported by this Tessera build yet' });
+        return;
+      }
+      const md = metadataOf(call.metadata);
+      delete md['dapr-app-id'];
+      const req: InternalInvokeRequest = {
+        ver: 1,
+        metadata: md,
+        message: {
+          method: path,
+          data: { typeUrl: '', value: chunks[0] as Buffer },
+          contentType: GRPC_PROXY_CONTENT_TYPE,
+          httpExtension: { verb: HTTPExtension_Verb.NONE, querystring: '' },
+        },
+        actor: undefined,
+      };
+      invoke.invoke(target, req, ctxOf(call.metadata)).then(
+        (res) => {
+          const code = res.status?.code ?? 0;
+          if (Object.keys(res.headers).length > 0) call.sendMetadata(toGrpcMetadata(res.headers));
+          if (code !== 0) {
+            const trailers = toGrpcMetadata(res.trailers);
+            call.emit('error', { code, details: res.status?.message ?? '', metadata: trailers });
+            return;
+          }
+          call.write(res.message?.data?.value ?? Buffer.alloc(0));
+          call.end(toGrpcMetadata(res.trailers));
+        },
+        (e: unknown) => call.emit('error', toServiceError(isApiError(e) ? e : toError(e))),
+      );
+    });
+  };
+}
+
+/**
+ * Routes calls to unknown methods to `fallback` (grpc-js has no public catch-all; this wraps its
+ * handler lookup, the one internal it relies on, checked by a test).
+ */
+export function installFallbackHandler(server: grpc.Server, fallback: (path: string) => grpc.handleBidiStreamingCall<Buffer, Buffer>): void {
+  const s = server as unknown as { _retrieveHandler?: (path: string) => unknown };
+  const original = s._retrieveHandler?.bind(server);
+  if (!original) throw new Error('@grpc/grpc-js internals changed: Server._retrieveHandler is gone; gRPC proxying needs another hook');
+  const identity = (b: Buffer): Buffer => b;
+  s._retrieveHandler = (path: string) =>
+    original(path) ?? { func: fallback(path), serialize: identity, deserialize: identity, type: 'bidi', path };
+}
