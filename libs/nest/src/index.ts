@@ -10,3 +10,5 @@ export type { LoadedComponents } from './resources.module';
 export { LifecycleService } from './lifecycle.service';
 export { RUNTIME_CONFIG, LOGGER, RESOURCES, STATE_STORES } from './tokens';
 export { TESSERA_VERSION } from './version';
+export { bootApps } from './multi-app';
+export type { MultiAppRuntime, MultiAppOptions, RunningApp } from './multi-app';

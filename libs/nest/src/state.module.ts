@@ -52,6 +52,11 @@ export class StateModule {
     };
   }
 
+  /** A state API built outside this module (several apps of one process sharing one block). */
+  static shared(api: StateApi): DynamicModule {
+    return { module: StateModule, providers: [{ provide: STATE_API, useValue: api }], exports: [STATE_API] };
+  }
+
   /** State calls go to a state-svc at `address` (host:port) over the internal transport. */
   static remote(address: string): DynamicModule {
     return {

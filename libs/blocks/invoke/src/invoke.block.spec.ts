@@ -1,0 +1,167 @@
+// InvokeBlock over fakes: target parsing, self and remote paths, caller identity, access control,
+// resiliency hooks and error mapping.
+import type { AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResponse } from '@tessera/contracts';
+import { InvokeBlock, isFailureResponse } from './invoke.block';
+import type { InvokeBlockOptions, InvokePolicy } from './invoke.block';
+import { parseTarget } from './invoke-target';
+
+const ctx: CallContext = { appId: 'caller', namespace: 'default' };
+
+function request(method = 'orders', headers: Record<string, string> = {}): InternalInvokeRequest {
+  return {
+    ver: 1,
+    metadata: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { values: [v] }])),
+    message: { method, data: { typeUrl: '', value: Buffer.from('hi') }, contentType: 'text/plain', httpExtension: { verb: 3, querystring: 'a=1' } },
+    actor: undefined,
+  };
+}
+
+function response(code: number, body = 'ok'): InternalInvokeResponse {
+  return { status: { code, message: '', details: [] }, headers: {}, trailers: {}, message: { data: { typeUrl: '', value: Buffer.from(body) }, contentType: 'text/plain' } };
+}
+
+const passThrough: InvokePolicy = { run: (fn) => fn(new AbortController().signal) };
+
+function block(over: Partial<InvokeBlockOptions> = {}) {
+  const calls: Array<{ where: string; address?: string; req: InternalInvokeRequest; ctx: CallContext }> = [];
+  const app: AppChannel = {
+    protocol: 'http',
+    healthy: () => true,
+    invokeMethod: async (req, c) => {
+      calls.push({ where: 'app', req, ctx: c });
+      return response(200);
+    },
+  };
+  const b = new InvokeBlock({
+    appId: 'caller',
+    namespace: 'default',
+    resolver: { resolve: async (id) => (id === 'missing' ? undefined : `127.0.0.1:${id.length}`) },
+    remote: {
+      callLocal: async (address, req, c) => {
+        calls.push({ where: 'remote', address, req, ctx: c });
+        return response(201);
+      },
+    },
+    urls: {
+      invokeUrl: async (baseUrl, _h, req, c) => {
+        calls.push({ where: `url:${baseUrl}`, req, ctx: c });
+        return response(200);
+      },
+    },
+    policies: { forApp: () => passThrough },
+    appChannel: app,
+    ...over,
+  });
+  return { b, calls };
+}
+
+describe('parseTarget', () => {
+  const eps = new Map([['ext', { name: 'ext', baseUrl: 'http://example.test/api/', headers: { k: 'v' } }]]);
+  it.each([
+    ['orders', { kind: 'app', appId: 'orders', namespace: 'ns' }],
+    ['orders.prod', { kind: 'app', appId: 'orders', namespace: 'prod' }],
+    ['http://h:1/x', { kind: 'url', baseUrl: 'http://h:1/x' }],
+    ['http%3A%2F%2Fh%3A1', { kind: 'url', baseUrl: 'http://h:1' }],
+    ['ext', { kind: 'url', baseUrl: 'http://example.test/api', headers: { k: 'v' } }],
+    ['a.b.c', { kind: 'invalid' }],
+  ])('%s', (raw, want) => expect(parseTarget(raw, 'ns', eps)).toMatchObject(want));
+});
+
+describe('InvokeBlock', () => {
+  it('resolves a remote app and strips client-sent identity headers', async () => {
+    const { b, calls } = block();
+    const res = await b.invoke('orders', request('m', { 'dapr-caller-app-id': 'forged', 'dapr-app-id': 'orders', x: 'y' }), ctx);
+    expect(res.status?.code).toBe(201);
+    expect(calls[0]).toMatchObject({ where: 'remote', address: '127.0.0.1:6' });
+    expect(Object.keys(calls[0]?.req.metadata ?? {})).toEqual(['x']);
+  });
+
+  it('self-invocation reaches the own app with trusted caller headers', async () => {
+    const { b, calls } = block();
+    await b.invoke('caller', request('m', { 'dapr-caller-app-id': 'forged' }), ctx);
+    expect(calls[0]?.where).toBe('app');
+    const md = calls[0]?.req.metadata ?? {};
+    expect(md['dapr-caller-app-id']?.values).toEqual(['caller']);
+    expect(md['dapr-callee-app-id']?.values).toEqual(['caller']);
+  });
+
+  it('an unknown app is ERR_DIRECT_INVOKE 500', async () => {
+    const { b } = block();
+    await expect(b.invoke('missing', request(), ctx)).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE', httpStatus: 500 });
+    await expect(b.invoke('a.b.c', request(), ctx)).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE' });
+  });
+
+  it('HTTPEndpoint and URL targets go to the URL invoker', async () => {
+    const { b, calls } = block({ httpEndpoints: new Map([['ext', { name: 'ext', baseUrl: 'http://x.test', headers: {} }]]) });
+    await b.invoke('ext', request(), ctx);
+    await b.invoke('http://y.test:8080', request(), ctx);
+    expect(calls.map((c) => c.where)).toEqual(['url:http://x.test', 'url:http://y.test:8080']);
+  });
+
+  it('callLocal checks access control with the caller identity, operation and verb', async () => {
+    const seen: unknown[] = [];
+    const { b } = block({
+      accessCheck: (caller, op, verb) => {
+        seen.push([caller.appId, op, verb]);
+        return { allowed: op !== 'secret', reason: 'test' };
+      },
+    });
+    await b.callLocal(request('open'), { appId: 'x', namespace: 'default', trustDomain: 'public' }, ctx);
+    await expect(b.callLocal(request('secret'), { appId: 'x', namespace: 'default', trustDomain: 'public' }, ctx)).rejects.toMatchObject({
+      code: 'ERR_DIRECT_INVOKE',
+      httpStatus: 403,
+    });
+    expect(seen).toEqual([
+      ['x', 'open', 'POST'],
+      ['x', 'secret', 'POST'],
+    ]);
+  });
+
+  it('callLocal without an app channel is a clear error', async () => {
+    const { b } = block({ appChannel: undefined });
+    await expect(b.callLocal(request(), { appId: 'x', namespace: 'd', trustDomain: 'public' }, ctx)).rejects.toMatchObject({
+      code: 'ERR_DIRECT_INVOKE',
+    });
+  });
+
+  it('runs remote calls under the target policy and classifies app failures', async () => {
+    const targets: string[] = [];
+    let classified: boolean[] = [];
+    const { b } = block({
+      policies: {
+        forApp: (id) => {
+          targets.push(id);
+          return {
+            run: async (fn, opts) => {
+              const r = await fn(new AbortController().signal);
+              classified = [opts?.isFailure?.(r as never) ?? false];
+              return r;
+            },
+          };
+        },
+      },
+    });
+    await b.invoke('orders', request(), ctx);
+    expect(targets).toEqual(['orders']);
+    expect(classified).toEqual([false]);
+  });
+
+  it('isFailureResponse tells HTTP statuses from gRPC codes', () => {
+    expect(isFailureResponse(response(200))).toBe(false);
+    expect(isFailureResponse(response(302))).toBe(false);
+    expect(isFailureResponse(response(404))).toBe(true);
+    expect(isFailureResponse(response(0))).toBe(false);
+    expect(isFailureResponse(response(14))).toBe(true);
+  });
+
+  it('transport errors that are not ApiErrors become ERR_DIRECT_INVOKE', async () => {
+    const { b } = block({
+      remote: {
+        callLocal: async () => {
+          throw new Error('socket hang up');
+        },
+      },
+    });
+    await expect(b.invoke('orders', request(), ctx)).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE', message: expect.stringContaining('socket hang up') });
+  });
+});

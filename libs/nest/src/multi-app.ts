@@ -1,0 +1,96 @@
+// Several apps in ONE runtime process (`tessera run -f`): each app gets its own gateway (its own
+// Dapr HTTP/gRPC ports, app id and app channel) while the building blocks are shared: one state
+// block per distinct set of resources, loaded unscoped and checked per call against the caller's
+// app id, exactly as state-svc serves many gateways. Dapr starts a daprd per app; this is ours.
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { StateBlock, closeStateStores, loadStateStores } from '@tessera/block-state';
+import type { StateStores } from '@tessera/block-state';
+import { createLogger } from '@tessera/observability';
+import type { Logger } from '@tessera/observability';
+import { stateStoreFactory } from '@tessera/registry';
+import { parseRuntimeArgs } from '@tessera/runtime-core';
+import type { RuntimeConfig } from '@tessera/runtime-core';
+import type { BootIo } from './boot';
+import { EdgeServers, GatewayModule } from './gateway.module';
+import { LifecycleService } from './lifecycle.service';
+import { RuntimeBaseModule, loadComponents } from './resources.module';
+import { StateModule } from './state.module';
+import { TESSERA_VERSION } from './version';
+
+export interface RunningApp {
+  readonly appId: string;
+  readonly host: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+}
+
+export interface MultiAppRuntime {
+  readonly apps: readonly RunningApp[];
+  /** Stops every gateway, then the shared blocks. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface MultiAppOptions {
+  /** An app asked to shut down (POST /v1.0/shutdown); default: stop that app's gateway. */
+  readonly onShutdownRequest?: (appId: string) => void;
+}
+
+/** Starts every app (each given as its runtime flags); throws on the first that cannot start. */
+export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[])[], opts: MultiAppOptions = {}): Promise<MultiAppRuntime> {
+  const configs = appsArgv.map((argv) => parseRuntimeArgs(argv, io.env, io.cwd));
+  const ids = new Set<string>();
+  for (const c of configs) {
+    if (!c.appId) throw new Error('every app of a multi-app run needs an app id');
+    if (ids.has(c.appId)) throw new Error(`app id ${c.appId} appears twice in the run`);
+    ids.add(c.appId);
+  }
+  const loggerOf = (c: RuntimeConfig): Logger =>
+    createLogger({ level: c.logLevel, json: c.logAsJson, appId: c.appId, version: TESSERA_VERSION, destination: { write: (l: string) => void io.stderr.write(l) } });
+
+  const blocks = new Map<string, { api: StateBlock; stores: StateStores }>();
+  const contexts: INestApplicationContext[] = [];
+  const apps: RunningApp[] = [];
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await Promise.allSettled(contexts.map((c) => c.close()));
+      await Promise.allSettled([...blocks.values()].map((b) => closeStateStores(b.stores)));
+    })());
+
+  try {
+    for (const config of configs) {
+      const logger = loggerOf(config);
+      const key = JSON.stringify([config.resourcesPaths, config.dataDir]);
+      let shared = blocks.get(key);
+      if (!shared) {
+        const res = await loadComponents(config, io.env, io.cwd, '', logger.child({ scope: 'runtime.resources' }));
+        const stores = await loadStateStores(
+          res.components.filter((c) => c.type.startsWith('state.')),
+          stateStoreFactory,
+          '',
+          logger.child({ scope: 'runtime.blocks.state' }),
+        );
+        shared = { api: new StateBlock(stores), stores };
+        blocks.set(key, shared);
+      }
+      @Module({ imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(StateModule.shared(shared.api))] })
+      class AppRoot {}
+      const ctx = await NestFactory.createApplicationContext(AppRoot, { logger: false, abortOnError: false });
+      contexts.push(ctx);
+      const appId = config.appId;
+      ctx.get(LifecycleService, { strict: false }).setShutdownHandler(() =>
+        opts.onShutdownRequest ? opts.onShutdownRequest(appId) : void ctx.close(),
+      );
+      await ctx.init();
+      const l = ctx.get(EdgeServers, { strict: false }).listening;
+      apps.push({ appId, host: l.host, httpPort: l.httpPort, grpcPort: l.grpcPort });
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { apps, close };
+}
