@@ -27,7 +27,7 @@ export default [
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi'], bannedExternalImports: [...nest, ...drivers, 'fastify', '@grpc/*'] },
             { sourceTag: 'type:block', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:core', 'type:testing'], bannedExternalImports: [...nest, ...drivers, 'fastify', '@grpc/*'] },
             { sourceTag: 'type:edge', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:testing'], bannedExternalImports: [...nest, ...drivers] },
-            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:testing'], bannedExternalImports: [...nest, ...drivers, 'fastify'] },
+            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:testing', 'type:transport'], bannedExternalImports: [...nest, ...drivers, 'fastify'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:testing'], bannedExternalImports: [...nest] },
             { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', 'type:spi', 'type:core', 'type:block', 'type:edge', 'type:transport', 'type:registry'], bannedExternalImports: [...drivers] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:nest', 'type:core', 'type:util', 'type:contracts', 'type:testing', 'type:spi', 'type:registry', 'type:block'], bannedExternalImports: [...drivers.filter((d) => d !== 'ioredis' && d !== 'pg')] },

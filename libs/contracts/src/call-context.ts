@@ -10,6 +10,12 @@ export interface CallContext {
   readonly signal?: AbortSignal;
   /** Absolute deadline in epoch milliseconds, when the caller set one. */
   readonly deadline?: number;
+  /**
+   * Access-control trust domain of the caller (Dapr Configuration spec.accessControl); absent
+   * means the default, 'public'. With appId and namespace it forms the caller identity that crosses
+   * the internal transport (RequestHeader.trust_domain) for service invocation.
+   */
+  readonly trustDomain?: string;
   /** W3C trace context of the incoming call. */
   readonly traceparent?: string;
   readonly tracestate?: string;

@@ -98,3 +98,5 @@ export {
   InternalInvokeResponse,
   Status as InternalStatus,
 } from './generated/dapr/proto/internals/v1/service_invocation';
+// Internal invocation service (gateway -> gateway over the framed transport): its method ids.
+export { InvokeMethod } from './generated/tessera/internal/v1/invoke';

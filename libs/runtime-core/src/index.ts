@@ -16,3 +16,6 @@ export type { YamlMap } from './resources/fields';
 
 export { parseGoDuration, tryParseGoDuration } from './util/duration';
 export { parseQuantity, tryParseQuantity } from './util/quantity';
+
+export type { NameResolutionSpec } from './nameresolution/name-resolution';
+export { nameResolutionSpec, NAME_RESOLUTION_DB_FILE } from './nameresolution/name-resolution';

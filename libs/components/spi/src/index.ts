@@ -25,3 +25,5 @@ export { StateStoreError, isStateStoreError, etagMismatch, etagInvalid, parseTtl
 export type { QueryCandidate } from './state-query';
 export { evaluateStateQuery, validateStateQuery } from './state-query';
 export { parseDuration, durationProp, tryParseGoDuration } from './duration';
+export type { NameResolver, NameResolverFactory, NameResolverRegistration } from './name-resolver';
+export { NameResolverError, isNameResolverError } from './name-resolver';

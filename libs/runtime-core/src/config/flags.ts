@@ -75,6 +75,14 @@ export const FLAGS: readonly FlagDef[] = [
     help: 'Address of a remote state-svc; when set, state calls go there (split mode) instead of in-process',
   },
   { name: 'data-dir', kind: 'value', default: '.tessera', arg: 'dir', help: 'Folder of the embedded SQLite stores; relative to the working directory' },
+  {
+    name: 'tessera-home',
+    kind: 'value',
+    default: '~/.tessera',
+    env: 'TESSERA_HOME',
+    arg: 'dir',
+    help: 'Per-user folder shared by every runtime of this user on this machine (holds the name resolution database); a leading ~ is the home folder; relative to the working directory',
+  },
   // daprd flags that only matter to Dapr's control plane; accepted so daprd command lines work.
   ...(
     [
@@ -105,4 +113,5 @@ export const ENV_VARS: readonly { readonly name: string; readonly help: string }
   { name: 'APP_API_TOKEN', help: 'Token sent to the app in the dapr-api-token header' },
   { name: 'NAMESPACE', help: 'Namespace of this runtime (default "default")' },
   { name: 'DAPR_HTTP_DISABLE_H2C', help: 'If truthy, the Dapr HTTP port serves HTTP/1.1 only' },
+  { name: 'HOME', help: 'Home folder that a leading ~ in --tessera-home stands for (USERPROFILE on Windows; else the OS account\'s)' },
 ];

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { FLAGS } from './flags';
 import { isConfigError, parseRuntimeArgs, runtimeHelp, type RuntimeConfig } from './runtime-config';
 
@@ -47,6 +49,7 @@ describe('parseRuntimeArgs defaults', () => {
       disableH2c: false,
       stateSvcAddress: undefined,
       dataDir: '/srv/app/.tessera',
+      tesseraHome: join(homedir(), '.tessera'),
       ignoredFlags: [],
       deprecatedFlags: [],
       help: false,
@@ -189,6 +192,35 @@ describe('parseRuntimeArgs environment', () => {
 
   it('treats empty env values as unset', () => {
     expect(parse([], { APP_PORT: '', DAPR_API_TOKEN: '', NAMESPACE: '' })).toMatchObject({ appPort: undefined, apiToken: undefined, namespace: 'default' });
+  });
+});
+
+describe('parseRuntimeArgs --tessera-home', () => {
+  it('defaults to ~/.tessera, with ~ taken from the HOME passed in', () => {
+    expect(parse([], { HOME: '/home/ada' }).tesseraHome).toBe('/home/ada/.tessera');
+    expect(parse([], { USERPROFILE: '/users/ada' }).tesseraHome).toBe('/users/ada/.tessera');
+    expect(parse([], { HOME: '' }).tesseraHome).toBe(join(homedir(), '.tessera'));
+  });
+
+  it('reads TESSERA_HOME, and the flag wins over it', () => {
+    const env = { HOME: '/home/ada', TESSERA_HOME: '/var/tessera' };
+    expect(parse([], env).tesseraHome).toBe('/var/tessera');
+    expect(parse(['--tessera-home', '/opt/t'], env).tesseraHome).toBe('/opt/t');
+    expect(parse([], { ...env, TESSERA_HOME: '' }).tesseraHome).toBe('/home/ada/.tessera');
+  });
+
+  it('resolves relative folders against cwd and expands a leading ~ only', () => {
+    const env = { HOME: '/home/ada' };
+    expect(parse(['--tessera-home', 'state/home'], env).tesseraHome).toBe('/srv/app/state/home');
+    expect(parse(['--tessera-home=~/x/../y'], env).tesseraHome).toBe('/home/ada/y');
+    expect(parse(['--tessera-home=~'], env).tesseraHome).toBe('/home/ada');
+    expect(parse(['--tessera-home=~other/z'], env).tesseraHome).toBe('/srv/app/~other/z');
+    expect(parse(['--tessera-home=a~/b'], env).tesseraHome).toBe('/srv/app/a~/b');
+  });
+
+  it('rejects an empty folder, naming where it came from', () => {
+    expect(errorOf(['--tessera-home='])).toBe('--tessera-home: expected a folder, got ""');
+    expect(errorOf([], { TESSERA_HOME: '  ' })).toBe('TESSERA_HOME: expected a folder, got ""');
   });
 });
 

@@ -6,7 +6,8 @@
 // Flag syntax follows Go's flag package, as daprd does: `--flag value`, `--flag=value`, one or
 // two leading dashes; a boolean flag is `--flag` or `--flag=false`, never `--flag false`.
 // Precedence: flag, then environment variable, then default.
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { isLogLevel, type LogLevel } from '@tessera/observability';
 import { ENV_VARS, FLAG_BY_NAME, FLAGS, type FlagDef } from './flags';
 import { tryParseQuantity, quantityExpectation } from '../util/quantity';
@@ -64,6 +65,8 @@ export interface RuntimeConfig {
   readonly stateSvcAddress: string | undefined;
   /** Absolute folder of the embedded stores. */
   readonly dataDir: string;
+  /** Absolute per-user folder shared by the user's runtimes on this machine (--tessera-home, TESSERA_HOME). */
+  readonly tesseraHome: string;
   /** daprd flags given that Tessera accepts but ignores (the caller logs a warning). */
   readonly ignoredFlags: readonly string[];
   /** Deprecated daprd flags given (still honoured; the caller logs a warning). */
@@ -268,6 +271,8 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
   const config = r.string('config');
   const dataDir = r.string('data-dir') as string;
   if (dataDir.trim() === '') throw new ConfigError('--data-dir: expected a folder, got ""');
+  const home = r.raw('tessera-home') as Raw;
+  if (home.value.trim() === '') throw new ConfigError(`${home.source}: expected a folder, got ""`);
 
   const ignoredFlags = FLAGS.filter((f) => f.ignored === true && r.has(f.name)).map((f) => `--${f.name}`);
 
@@ -307,6 +312,7 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     disableH2c: truthy(env['DAPR_HTTP_DISABLE_H2C']),
     stateSvcAddress: stateSvc?.value,
     dataDir: path(dataDir),
+    tesseraHome: path(expandHome(home.value, env)),
     ignoredFlags,
   };
 }
@@ -317,6 +323,13 @@ function nonEmpty(s: string | undefined): string | undefined {
 
 function truthy(s: string | undefined): boolean {
   return s !== undefined && ['1', 't', 'true', 'y', 'yes', 'on'].includes(s.trim().toLowerCase());
+}
+
+/** A leading `~` (alone or before a separator) is the user's home folder, as a shell expands it. */
+function expandHome(p: string, env: Env): string {
+  if (p !== '~' && !p.startsWith('~/') && !p.startsWith('~\\')) return p;
+  const home = nonEmpty(env['HOME']) ?? nonEmpty(env['USERPROFILE']) ?? homedir();
+  return join(home, p.slice(1));
 }
 
 function isHostPort(s: string): boolean {

@@ -8,9 +8,11 @@
 // split mode near 0.35x of all-in-one, under the 0.5x target. The framed transport costs a few µs
 // per call (84k calls/s at 16 in flight) and measured split mode at 0.80x of all-in-one. The wire
 // is still described in .proto (libs/contracts/proto/tessera/internal/v1: transport.proto for the
-// framing, state.proto for StateService and its method ids; the messages are Dapr's).
+// framing, state.proto for StateService and its method ids; the messages are Dapr's). The
+// transport itself is @tessera/transport-core; this lib is StateService's method table on it.
 export { StateTransportServer } from './state-transport.server';
 export type { StateTransportServerOptions } from './state-transport.server';
 export { StateTransportClient } from './state-transport.client';
 export type { StateTransportClientOptions } from './state-transport.client';
-export { DEFAULT_MAX_FRAME_BYTES } from './framing';
+export { DEFAULT_MAX_FRAME_BYTES } from '@tessera/transport-core';
+export { STATE_SERVICE, STATE_SERVICE_NAME } from './state-methods';

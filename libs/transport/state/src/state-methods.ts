@@ -11,33 +11,24 @@ import {
   GetBulkStateResponse,
   GetStateRequest,
   GetStateResponse,
+  ListComponentsRequest,
+  ListComponentsResponse,
   QueryStateRequest,
   QueryStateResponse,
   SaveStateRequest,
+  StateMethod,
 } from '@tessera/contracts';
-import type { CallContext, RegisteredComponent, StateApi } from '@tessera/contracts';
-import { ListComponentsRequest, ListComponentsResponse, StateMethod } from './wire';
-import type { Codec } from './wire';
+import type { RegisteredComponent, StateApi } from '@tessera/contracts';
+import { defineMethod, defineService } from '@tessera/transport-core';
+import type { MethodDef, ServiceDef } from '@tessera/transport-core';
 
-export interface MethodDef<Req, Res> {
-  readonly id: StateMethod;
-  /** RPC name in StateService, for messages and logs. */
-  readonly name: string;
-  /** Dapr error code of the operation, used for transport failures. */
-  readonly errorCode: string;
-  readonly request: Codec<Req>;
-  /** null: the RPC returns google.protobuf.Empty, the API method returns void. */
-  readonly response: Codec<Res> | null;
-  /** Message prefix of the operation's errors, worded as the state block words them. */
-  describe(req: Req): string;
-  /** Server side: call the API. */
-  invoke(api: StateApi, req: Req, ctx: CallContext): Promise<Res | void>;
-}
+/** Fully qualified name sent in Hello; the server refuses a connection that expects another. */
+export const STATE_SERVICE_NAME = 'tessera.internal.v1.StateService';
 
 const empty: ListComponentsRequest = {};
 
-function def<Req, Res>(d: MethodDef<Req, Res>): MethodDef<Req, Res> {
-  return Object.freeze(d);
+function def<Req, Res>(d: MethodDef<StateApi, Req, Res>): MethodDef<StateApi, Req, Res> {
+  return defineMethod(d);
 }
 
 export const STATE_METHODS = {
@@ -128,9 +119,10 @@ function toListResponse(components: readonly RegisteredComponent[]): ListCompone
   };
 }
 
-/** Server dispatch: STATE_METHODS indexed by wire id (holes are undefined). */
-export const METHODS_BY_ID: ReadonlyArray<MethodDef<unknown, unknown> | undefined> = (() => {
-  const byId: Array<MethodDef<unknown, unknown> | undefined> = [];
-  for (const d of Object.values(STATE_METHODS) as MethodDef<unknown, unknown>[]) byId[d.id] = d;
-  return byId;
-})();
+/** StateService as the framed transport serves and calls it. */
+export const STATE_SERVICE: ServiceDef<StateApi> = defineService<StateApi>({
+  name: STATE_SERVICE_NAME,
+  serverLabel: 'state-svc',
+  clientLabel: 'gateway',
+  methods: STATE_METHODS,
+});

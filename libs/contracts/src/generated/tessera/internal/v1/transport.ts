@@ -8,8 +8,9 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 /**
- * Envelope of Tessera's internal framed transport (split mode: gateway -> <block>-svc). Each block
- * service declares its RPCs in its own file (state.proto: StateService + StateMethod ids); this
+ * Envelope of Tessera's internal framed transport (split mode: gateway -> <block>-svc, and gateway
+ * -> gateway for service invocation). Each service declares its RPCs in its own file (state.proto:
+ * StateService + StateMethod ids; invoke.proto: InvokeService + InvokeMethod ids); this
  * file holds what every framed connection shares. Field numbers are the compatibility contract
  * between a gateway and a block service of different versions.
  *
@@ -60,6 +61,11 @@ export interface RequestHeader {
   timeoutMs: number;
   /** The caller may send CANCEL for this call (it holds an AbortSignal). */
   cancellable: boolean;
+  /**
+   * Access-control trust domain of the caller; "" = not set (the callee assumes "public"). With
+   * app_id and namespace it is the caller identity a callee's access-control policy matches on.
+   */
+  trustDomain: string;
 }
 
 /**
@@ -139,7 +145,16 @@ export const Hello: MessageFns<Hello> = {
 };
 
 function createBaseRequestHeader(): RequestHeader {
-  return { method: 0, appId: "", namespace: "", traceparent: "", tracestate: "", timeoutMs: 0, cancellable: false };
+  return {
+    method: 0,
+    appId: "",
+    namespace: "",
+    traceparent: "",
+    tracestate: "",
+    timeoutMs: 0,
+    cancellable: false,
+    trustDomain: "",
+  };
 }
 
 export const RequestHeader: MessageFns<RequestHeader> = {
@@ -164,6 +179,9 @@ export const RequestHeader: MessageFns<RequestHeader> = {
     }
     if (message.cancellable !== false) {
       writer.uint32(56).bool(message.cancellable);
+    }
+    if (message.trustDomain !== "") {
+      writer.uint32(66).string(message.trustDomain);
     }
     return writer;
   },
@@ -235,6 +253,14 @@ export const RequestHeader: MessageFns<RequestHeader> = {
             }
 
             message.cancellable = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.trustDomain = reader.string();
             continue;
           }
         }

@@ -138,14 +138,14 @@ export class FrameSink {
   };
 }
 
-/** Splits "host:port" or "[v6]:port". */
-export function parseAddress(address: string): { host: string; port: number } {
+/** Splits "host:port" or "[v6]:port"; `what` names the peer in the error ("state-svc"). */
+export function parseAddress(address: string, what = 'peer'): { host: string; port: number } {
   const i = address.lastIndexOf(':');
   const port = Number(address.slice(i + 1));
   let host = address.slice(0, i);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535 || host === '') {
-    throw new Error(`invalid state-svc address '${address}', expected host:port`);
+    throw new Error(`invalid ${what} address '${address}', expected host:port`);
   }
   return { host, port };
 }

@@ -1,0 +1,55 @@
+// CallContext <-> RequestHeader. The caller's identity (app id, namespace, trust domain) and
+// trace context cross as they are; the deadline crosses as the time left (so the two hosts'
+// clocks need not agree) and the signal as a "may be cancelled" flag. Absent optional strings
+// travel as "" and come back absent.
+import type { CallContext } from '@tessera/contracts';
+import type { RequestHeader } from './wire';
+
+/** setTimeout's ceiling (~24.8 days); longer deadlines are as good as none. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+export function emptyRequestHeader(): RequestHeader {
+  return {
+    method: 0,
+    appId: '',
+    namespace: '',
+    traceparent: '',
+    tracestate: '',
+    timeoutMs: 0,
+    cancellable: false,
+    trustDomain: '',
+  };
+}
+
+/**
+ * Fills `into` (reused by the client: encoding is synchronous) with the header of one call.
+ * `timeoutMs` is the time left until ctx.deadline, 0 for none.
+ */
+export function toRequestHeader(method: number, ctx: CallContext, timeoutMs: number, into: RequestHeader = emptyRequestHeader()): RequestHeader {
+  into.method = method;
+  into.appId = ctx.appId;
+  into.namespace = ctx.namespace;
+  into.traceparent = ctx.traceparent ?? '';
+  into.tracestate = ctx.tracestate ?? '';
+  into.timeoutMs = timeoutMs;
+  into.cancellable = ctx.signal !== undefined;
+  into.trustDomain = ctx.trustDomain ?? '';
+  return into;
+}
+
+/**
+ * The server side's CallContext of a call. `signal` is aborted by the deadline, a CANCEL frame or
+ * the connection closing (undefined when the header asked for none of these).
+ */
+export function fromRequestHeader(h: RequestHeader, signal: AbortSignal | undefined, now = Date.now()): CallContext {
+  const timeoutMs = Math.min(h.timeoutMs, MAX_TIMER_MS);
+  return {
+    appId: h.appId,
+    namespace: h.namespace,
+    signal,
+    deadline: timeoutMs > 0 ? now + timeoutMs : undefined,
+    trustDomain: h.trustDomain === '' ? undefined : h.trustDomain,
+    traceparent: h.traceparent === '' ? undefined : h.traceparent,
+    tracestate: h.tracestate === '' ? undefined : h.tracestate,
+  };
+}

@@ -1,0 +1,221 @@
+// One TCP connection of a FramedClient and the calls waiting on it: Hello first, requests
+// multiplexed by call id, answers matched back, CANCEL for an aborted call, GOAWAY honoured
+// (finish what is in flight, end when drained). Calls still waiting when it closes fail as
+// unreachable. Reconnecting and backoff are the owner's business (FramedClient).
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import type { ApiError } from '@tessera/contracts';
+import { FrameEncoder, FrameError, FrameReader, FrameSink } from './framing';
+import type { AnyMethodDef } from './service';
+import { abortError, codecFailure, DEADLINE_EXCEEDED, fromErrorStatus, unreachable } from './transport-errors';
+import type { FailureMapper, TransportFailure } from './transport-errors';
+import { ErrorStatus, FrameType } from './wire';
+
+/** What a connection needs from the client that owns it. */
+export interface ConnectionOwner {
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  readonly connectTimeoutMs: number;
+  readonly keepAliveMs: number;
+  readonly maxFrameBytes: number;
+  /** How errors name the server ("state-svc"). */
+  readonly serverLabel: string;
+  /** The Hello frame of the service, sent first. */
+  readonly helloFrame: Uint8Array;
+  onOpen(c: ClientConnection): void;
+  onGoAway(c: ClientConnection): void;
+  onClosed(c: ClientConnection): void;
+}
+
+/** Encoder of the client's payload-less control frames (synchronous use, so one per process). */
+const CONTROL_FRAMES = new FrameEncoder();
+
+export class ClientConnection {
+  readonly socket: Socket;
+  private readonly sink: FrameSink;
+  private readonly reader: FrameReader;
+  private readonly pending = new Map<number, PendingCall>();
+  private lastId = 0;
+  private draining = false;
+  wasOpen = false;
+  /** The server answered Hello with an error: back off as after a failed connect. */
+  refused = false;
+  /** Why the connection failed or closed, for the error of the calls it fails. */
+  reason = '';
+
+  constructor(private readonly owner: ConnectionOwner) {
+    const socket = netConnect({ host: owner.host, port: owner.port, noDelay: true });
+    this.socket = socket;
+    this.sink = new FrameSink(socket);
+    this.reader = new FrameReader(owner.maxFrameBytes, (id, type, payload) => this.onFrame(id, type, payload));
+    socket.setTimeout(owner.connectTimeoutMs, () => {
+      this.reason ||= `connect timed out after ${owner.connectTimeoutMs} ms`;
+      socket.destroy();
+    });
+    socket.once('connect', () => {
+      this.wasOpen = true;
+      socket.setTimeout(0);
+      socket.setKeepAlive(true, owner.keepAliveMs);
+      owner.onOpen(this);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.reader.push(chunk);
+      } catch (e) {
+        this.reason ||= e instanceof FrameError ? `protocol error: ${e.message}` : String(e);
+        socket.destroy();
+      }
+    });
+    socket.on('error', (e: Error) => {
+      this.reason ||= e.message;
+    });
+    socket.once('close', () => this.onClose());
+    // written before 'connect': the socket buffers it, and requests queue up behind it
+    this.sink.write(owner.helloFrame);
+  }
+
+  /** Calls waiting for their answer on this connection. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  nextId(): number {
+    let id = this.lastId;
+    do id = (id + 1) >>> 0 || 1;
+    while (this.pending.has(id));
+    this.lastId = id;
+    return id;
+  }
+
+  send(p: PendingCall, frame: Uint8Array, timeoutMs: number): void {
+    this.pending.set(p.id, p);
+    if (timeoutMs > 0) p.timer = setTimeout(onPendingDeadline, timeoutMs, p);
+    if (p.signal !== undefined) p.signal.addEventListener('abort', p);
+    this.sink.write(frame);
+  }
+
+  /** Takes `p` off the books; false when it was settled already. */
+  forget(p: PendingCall): boolean {
+    if (this.pending.get(p.id) !== p) return false;
+    this.pending.delete(p.id);
+    clearTimeout(p.timer);
+    if (p.signal !== undefined) p.signal.removeEventListener('abort', p);
+    if (this.draining && this.pending.size === 0) this.socket.end();
+    return true;
+  }
+
+  cancel(id: number): void {
+    if (!this.socket.destroyed) this.sink.write(CONTROL_FRAMES.empty(id, FrameType.FRAME_TYPE_CANCEL));
+  }
+
+  /** Resolves when connected; rejects with the reason when the connect fails. */
+  opened(): Promise<void> {
+    if (this.wasOpen) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
+      this.socket.once('close', () => reject(this.reason || 'connection closed'));
+    });
+  }
+
+  private onFrame(id: number, type: number, payload: Buffer): void {
+    switch (type) {
+      case FrameType.FRAME_TYPE_RESPONSE: {
+        const p = this.pending.get(id);
+        if (p !== undefined && this.forget(p)) p.succeed(payload);
+        return;
+      }
+      case FrameType.FRAME_TYPE_ERROR: {
+        if (id === 0) {
+          this.refused = true;
+          this.reason ||= decodeReason(payload);
+          this.socket.destroy();
+          return;
+        }
+        const p = this.pending.get(id);
+        if (p !== undefined && this.forget(p)) p.failWith(payload);
+        return;
+      }
+      case FrameType.FRAME_TYPE_GOAWAY:
+        this.draining = true;
+        this.owner.onGoAway(this);
+        if (this.pending.size === 0) this.socket.end();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onClose(): void {
+    if (!this.reason) this.reason = this.wasOpen ? `connection closed by ${this.owner.serverLabel}` : 'connection closed';
+    this.owner.onClosed(this);
+    const f = unreachable(this.owner.serverLabel, this.owner.address, this.reason);
+    for (const p of [...this.pending.values()]) {
+      if (this.forget(p)) p.fail(f);
+    }
+  }
+}
+
+function decodeReason(payload: Buffer): string {
+  try {
+    return ErrorStatus.decode(payload).message;
+  } catch {
+    return 'refused by the server';
+  }
+}
+
+/**
+ * A call waiting for its answer. It is its own abort listener (handleEvent), so registering on
+ * ctx.signal allocates no closure.
+ */
+export class PendingCall {
+  timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    readonly conn: ClientConnection,
+    readonly id: number,
+    readonly m: AnyMethodDef<never>,
+    readonly req: unknown,
+    private readonly resolve: (v: never) => void,
+    private readonly reject: (e: ApiError) => void,
+    readonly signal: AbortSignal | undefined,
+    private readonly map: FailureMapper,
+  ) {}
+
+  succeed(payload: Buffer): void {
+    const res = this.m.response;
+    if (res === null) return this.resolve(undefined as never);
+    let v: unknown;
+    try {
+      v = res.decode(payload);
+    } catch (e) {
+      return this.fail(codecFailure('decode the response', e));
+    }
+    this.resolve(v as never);
+  }
+
+  failWith(payload: Buffer): void {
+    let e: ApiError;
+    try {
+      e = fromErrorStatus(ErrorStatus.decode(payload));
+    } catch (err) {
+      e = this.map(this.m, this.req, codecFailure('decode the error', err));
+    }
+    this.reject(e);
+  }
+
+  fail(f: TransportFailure): void {
+    this.reject(this.map(this.m, this.req, f));
+  }
+
+  /** ctx.signal aborted. */
+  handleEvent(): void {
+    if (!this.conn.forget(this)) return;
+    this.conn.cancel(this.id);
+    this.reject(abortError(this.m, this.req, this.signal as AbortSignal, this.map));
+  }
+}
+
+function onPendingDeadline(p: PendingCall): void {
+  if (p.conn.forget(p)) p.fail(DEADLINE_EXCEEDED);
+}

@@ -1,0 +1,306 @@
+// Serves one typed API over the internal framed transport (tessera/internal/v1/transport.proto),
+// for any service described by a ServiceDef. Per call: decode the header and the request, rebuild
+// the CallContext (caller identity, trace context, deadline -> AbortSignal), call the API through
+// the method table, send back the response or the complete ApiError. Calls on one connection run
+// concurrently; the server never orders or queues them. No Nest, no RxJS: an owner (a svc's Nest
+// module, the gateway) calls listen()/close() from its lifecycle hooks.
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { ApiError, GrpcCode } from '@tessera/contracts';
+import { fromRequestHeader, MAX_TIMER_MS } from './call-context';
+import { DEFAULT_MAX_FRAME_BYTES, FrameEncoder, FrameReader, FrameSink } from './framing';
+import type { AnyMethodDef, ServiceDef } from './service';
+import { asApiError, CANCELLED, codecFailure, DEADLINE_EXCEEDED, methodFailure, toErrorStatus, tooLarge } from './transport-errors';
+import type { TransportFailure } from './transport-errors';
+import { ErrorStatus, FrameType, FRAMING_VERSION, Hello, RequestHeader } from './wire';
+
+export interface FramedServerOptions {
+  /** Largest frame accepted or sent; keep equal to the clients'. Default 64 MiB. */
+  readonly maxFrameBytes?: number;
+  /** TCP keep-alive probe delay, to notice vanished peers. Default 10 s. */
+  readonly keepAliveMs?: number;
+  /**
+   * Told about each failure that was not an ApiError (a bug or an unmapped component error), with
+   * the RPC name; the caller gets an ERR_INTERNAL without the stack. Log it here.
+   */
+  readonly onInternalError?: (err: unknown, method: string) => void;
+}
+
+export class FramedServer<Api> {
+  private readonly server: Server;
+  private readonly connections = new Set<ServerConnection<Api>>();
+  private closing = false;
+  private accepted = 0;
+  readonly maxFrameBytes: number;
+  readonly keepAliveMs: number;
+  readonly onInternalError: ((err: unknown, method: string) => void) | undefined;
+
+  constructor(
+    readonly service: ServiceDef<Api>,
+    readonly api: Api,
+    opts: FramedServerOptions = {},
+  ) {
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.keepAliveMs = opts.keepAliveMs ?? 10_000;
+    this.onInternalError = opts.onInternalError;
+    this.server = createServer({ noDelay: true }, (socket) => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      this.accepted++;
+      const c = new ServerConnection(this, socket);
+      this.connections.add(c);
+      socket.once('close', () => this.connections.delete(c));
+    });
+  }
+
+  /** Connections open now. */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /** Connections accepted since construction (the clients' reconnects, pool reuse). */
+  get acceptedConnections(): number {
+    return this.accepted;
+  }
+
+  /** Starts listening; port 0 picks a free port, returned. */
+  listen(host = '127.0.0.1', port = 0): Promise<{ port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        const addr = this.server.address();
+        resolve({ port: typeof addr === 'object' && addr !== null ? addr.port : port });
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections and tells every client to go away (GOAWAY): calls in flight
+   * finish, clients move new calls to a new connection. After `graceMs` whatever is left is
+   * aborted and its connection destroyed. `close(0)` is a hard stop.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.connections) c.goAway();
+    if (this.connections.size > 0) {
+      const drained = Promise.all([...this.connections].map((c) => c.closed));
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([drained, grace]);
+      clearTimeout(timer);
+      for (const c of this.connections) c.destroy();
+    }
+    await closed;
+  }
+}
+
+/** One accepted connection: its framing state and the calls it has in flight. */
+class ServerConnection<Api> {
+  private readonly reader: FrameReader;
+  private readonly sink: FrameSink;
+  private readonly encoder = new FrameEncoder();
+  private readonly service: ServiceDef<Api>;
+  /** Calls the client may cancel or that carry a deadline, by call id. */
+  private readonly abortable = new Map<number, ServerCall<Api>>();
+  private hello = false;
+  private refused = false;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly owner: FramedServer<Api>,
+    private readonly socket: Socket,
+  ) {
+    this.service = owner.service;
+    this.sink = new FrameSink(socket);
+    this.reader = new FrameReader(owner.maxFrameBytes, (id, type, payload) => this.onFrame(id, type, payload));
+    socket.setKeepAlive(true, owner.keepAliveMs);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.reader.push(chunk);
+      } catch {
+        socket.destroy(); // FrameError: the stream is out of sync, nothing can be answered
+      }
+    });
+    socket.on('error', () => undefined); // 'close' follows; nothing to answer to a dead peer
+    socket.once('close', () => {
+      for (const call of this.abortable.values()) call.abort(CANCELLED);
+      this.abortable.clear();
+    });
+  }
+
+  goAway(): void {
+    if (!this.socket.destroyed) this.sink.write(this.encoder.empty(0, FrameType.FRAME_TYPE_GOAWAY));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onFrame(id: number, type: number, payload: Buffer): void {
+    if (!this.hello) return this.onHello(type, payload);
+    switch (type) {
+      case FrameType.FRAME_TYPE_REQUEST:
+        return this.onRequest(id, payload);
+      case FrameType.FRAME_TYPE_CANCEL: {
+        const call = this.abortable.get(id);
+        if (call) call.abort(CANCELLED);
+        return;
+      }
+      default:
+        return; // unknown frame types are ignored, so that newer clients can add hints
+    }
+  }
+
+  private onHello(type: number, payload: Buffer): void {
+    if (this.refused) return;
+    let hello: Hello | undefined;
+    try {
+      if (type === FrameType.FRAME_TYPE_HELLO) hello = Hello.decode(payload);
+    } catch {
+      hello = undefined;
+    }
+    const name = this.service.name;
+    if (hello && hello.service === name && hello.version === FRAMING_VERSION) {
+      this.hello = true;
+      return;
+    }
+    const err = new ApiError({
+      code: 'ERR_INTERNAL',
+      message: `this is ${name} (framing v${FRAMING_VERSION}), not ${hello ? `${hello.service} (framing v${hello.version})` : 'a Tessera internal client'}`,
+      httpStatus: 500,
+      grpcCode: GrpcCode.UNIMPLEMENTED,
+      retryable: false,
+    });
+    this.refused = true;
+    this.sendError(0, err);
+    this.socket.end();
+  }
+
+  private onRequest(id: number, payload: Buffer): void {
+    let header: RequestHeader;
+    let req: unknown;
+    let def: AnyMethodDef<Api> | undefined;
+    try {
+      const reader = new BinaryReader(payload);
+      header = RequestHeader.decode(reader, reader.uint32());
+      def = this.service.methods[header.method];
+      if (!def) {
+        return this.sendError(id, this.unknownMethod(header.method));
+      }
+      req = def.request.decode(reader);
+    } catch (e) {
+      return this.sendError(id, this.malformed(def, e));
+    }
+
+    const timeoutMs = Math.min(header.timeoutMs, MAX_TIMER_MS);
+    let call: ServerCall<Api> | undefined;
+    if (timeoutMs > 0 || header.cancellable) {
+      call = new ServerCall(def, req, id);
+      this.abortable.set(id, call);
+      if (timeoutMs > 0) call.timer = setTimeout(onDeadline, timeoutMs, call);
+    }
+    let result: Promise<unknown>;
+    try {
+      result = def.invoke(this.owner.api, req, fromRequestHeader(header, call?.controller.signal));
+    } catch (e) {
+      result = Promise.reject(e);
+    }
+    const d = def;
+    const r = req;
+    result.then(
+      (res) => this.reply(d, r, id, call, res),
+      (err: unknown) => this.fail(d, id, call, err),
+    );
+  }
+
+  private finish(call: ServerCall<Api> | undefined): boolean {
+    if (!call) return !this.socket.destroyed;
+    clearTimeout(call.timer);
+    this.abortable.delete(call.id);
+    // the caller has stopped waiting (deadline or cancel): nothing to send
+    return !call.controller.signal.aborted && !this.socket.destroyed;
+  }
+
+  private reply(def: AnyMethodDef<Api>, req: unknown, id: number, call: ServerCall<Api> | undefined, res: unknown): void {
+    if (!this.finish(call)) return;
+    let frame: Uint8Array;
+    try {
+      const w = this.encoder.begin();
+      if (def.response) def.response.encode(res, w);
+      frame = this.encoder.end(id, FrameType.FRAME_TYPE_RESPONSE);
+    } catch (e) {
+      this.encoder.abort();
+      return this.sendError(id, methodFailure(def, req, codecFailure('encode the response', e)));
+    }
+    if (frame.length > this.owner.maxFrameBytes) {
+      return this.sendError(id, methodFailure(def, req, tooLarge('response', frame.length, this.owner.maxFrameBytes)));
+    }
+    this.sink.write(frame);
+  }
+
+  private fail(def: AnyMethodDef<Api>, id: number, call: ServerCall<Api> | undefined, err: unknown): void {
+    if (!this.finish(call)) return;
+    const e = asApiError(this.service.serverLabel, def.name, err);
+    if (e !== err) this.owner.onInternalError?.(err, def.name);
+    this.sendError(id, e);
+  }
+
+  private sendError(id: number, e: ApiError): void {
+    if (this.socket.destroyed) return;
+    const w = this.encoder.begin();
+    ErrorStatus.encode(toErrorStatus(e), w);
+    this.sink.write(this.encoder.end(id, FrameType.FRAME_TYPE_ERROR));
+  }
+
+  private unknownMethod(method: number): ApiError {
+    const s = this.service;
+    return new ApiError({
+      code: 'ERR_API_UNIMPLEMENTED',
+      message: `${s.serverLabel} does not serve method ${method} of ${s.name}; is it older than the ${s.clientLabel}?`,
+      httpStatus: 501,
+      grpcCode: GrpcCode.UNIMPLEMENTED,
+      retryable: false,
+    });
+  }
+
+  private malformed(def: AnyMethodDef<Api> | undefined, e: unknown): ApiError {
+    const reason = e instanceof Error ? e.message : String(e);
+    const what = def ? `the ${def.name} request` : 'the request';
+    return new ApiError({
+      code: 'ERR_MALFORMED_REQUEST',
+      message: `${this.service.serverLabel} could not decode ${what}: ${reason}`,
+      httpStatus: 400,
+      grpcCode: GrpcCode.INVALID_ARGUMENT,
+      retryable: false,
+    });
+  }
+}
+
+/** A call that can be aborted: by its deadline, a CANCEL frame, or its connection closing. */
+class ServerCall<Api> {
+  readonly controller = new AbortController();
+  timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    readonly def: AnyMethodDef<Api>,
+    readonly req: unknown,
+    readonly id: number,
+  ) {}
+
+  /** Aborts the API call's signal with the ApiError the method's own words make of `f`. */
+  abort(f: TransportFailure): void {
+    clearTimeout(this.timer);
+    if (!this.controller.signal.aborted) this.controller.abort(methodFailure(this.def, this.req, f));
+  }
+}
+
+function onDeadline(call: ServerCall<unknown>): void {
+  call.abort(DEADLINE_EXCEEDED);
+}

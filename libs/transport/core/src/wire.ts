@@ -1,0 +1,14 @@
+// The envelope messages every framed connection shares (tessera/internal/v1/transport.proto),
+// re-exported for this lib, plus the framing version and the codec shape of generated messages.
+import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+
+export { ErrorStatus, FrameType, Hello, RequestHeader } from '@tessera/contracts';
+
+/** What ts-proto generates for every message: `export const X: MessageFns<X>`. */
+export interface Codec<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+}
+
+/** Framing version (transport.proto), sent in Hello; the server refuses any other. */
+export const FRAMING_VERSION = 1;
