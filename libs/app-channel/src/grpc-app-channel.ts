@@ -1,0 +1,259 @@
+// The app channel for apps speaking gRPC (app-protocol grpc or grpcs): service invocation is
+// AppCallback.OnInvoke (spec grpc-api.md 3), health probes AppCallbackHealthCheck.HealthCheck,
+// and callRaw() forwards any unary method with its bytes untouched (gRPC proxying).
+//
+// The app's answer passes through whatever its status: a non-OK gRPC status resolves as an
+// InternalInvokeResponse carrying that code, message and details (google.rpc.Status from
+// grpc-status-details-bin). Only channel failures reject: nothing listening / connection lost
+// (InvokeErrors.appUnavailable), the caller's abort or deadline, app health checks failing.
+// grpc-js reports "could not connect" as UNAVAILABLE like any server status, so a transport
+// failure is recognised by grpc-js' own status texts (TRANSPORT_FAILURE below).
+//
+// One grpc-js client (one HTTP/2 channel) per app channel. Reconnect backoff is capped at 1 s, so
+// an app that restarts is reached again quickly. grpcs does not verify the app's certificate
+// (as daprd's app channel): the app listens on the channel address with a self-signed cert.
+import * as grpc from '@grpc/grpc-js';
+import { AppCallbackClient, AppCallbackHealthCheckService, AppCallbackService, InvokeErrors } from '@tessera/contracts';
+import type { AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeRequest, InvokeResponse } from '@tessera/contracts';
+import type { Logger } from '@tessera/observability';
+import type { AppHealthChecker } from './app-health-checker';
+import { CallWatch } from './call-watch';
+import { decodeStatusDetails } from './grpc-status';
+import { DAPR_API_TOKEN, fromGrpcMetadata, toAppGrpcMetadata } from './headers';
+import { Semaphore } from './semaphore';
+
+export type GrpcAppProtocol = 'grpc' | 'grpcs';
+
+export interface GrpcAppChannelOptions {
+  readonly appId: string;
+  /** Default `grpc`. */
+  readonly protocol?: GrpcAppProtocol;
+  readonly host: string;
+  readonly port: number;
+  /** --app-max-concurrency; undefined or < 1 = unlimited. */
+  readonly maxConcurrency?: number;
+  /** APP_API_TOKEN, sent as `dapr-api-token` metadata on every call to the app. */
+  readonly appApiToken?: string;
+  readonly healthChecker?: AppHealthChecker;
+  /** Max message size both ways (--max-body-size); default 4 MiB. */
+  readonly maxMessageBytes?: number;
+  readonly logger?: Logger;
+}
+
+/** What callRaw resolves with: the app's answer, whatever its status. */
+export interface RawUnaryResult {
+  /** Serialized response message; empty when the status is not OK. */
+  readonly response: Buffer;
+  /** Response headers (initial metadata); empty when the app answered trailers-only. */
+  readonly metadata: grpc.Metadata;
+  readonly trailers: grpc.Metadata;
+  readonly status: { readonly code: grpc.status; readonly details: string };
+}
+
+interface UnaryOutcome<Res> {
+  readonly response: Res | undefined;
+  readonly headers: grpc.Metadata | undefined;
+  readonly code: grpc.status;
+  readonly details: string;
+  readonly trailers: grpc.Metadata;
+}
+
+/** grpc-js' own UNAVAILABLE texts for "the call never reached the app / the connection broke". */
+const TRANSPORT_FAILURE =
+  /^(?:\w+: )?No connection established|^Connection dropped|^Stream refused by server|^Name resolution failed|^Channel closed before call started|^Subchannel not ready|^Write failed with error/;
+
+const identity = (b: Buffer): Buffer => b;
+const DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
+
+export class GrpcAppChannel implements AppChannel {
+  readonly protocol: GrpcAppProtocol;
+  readonly appId: string;
+  readonly healthChecker: AppHealthChecker | undefined;
+  /** The grpc-js client (AppCallback); other AppCallback* methods may be called on it. */
+  readonly client: AppCallbackClient;
+  private readonly appApiToken: string | undefined;
+  private readonly limiter: Semaphore | undefined;
+  private closed = false;
+
+  constructor(opts: GrpcAppChannelOptions) {
+    this.protocol = opts.protocol ?? 'grpc';
+    this.appId = opts.appId;
+    this.appApiToken = opts.appApiToken !== '' ? opts.appApiToken : undefined;
+    this.healthChecker = opts.healthChecker;
+    const max = opts.maxConcurrency !== undefined && opts.maxConcurrency >= 1 ? Math.floor(opts.maxConcurrency) : undefined;
+    this.limiter = max !== undefined ? new Semaphore(max) : undefined;
+    const host = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
+    const creds =
+      this.protocol === 'grpcs'
+        ? grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false, checkServerIdentity: () => undefined })
+        : grpc.credentials.createInsecure();
+    const size = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
+    this.client = new AppCallbackClient(`${host}:${opts.port}`, creds, {
+      'grpc.max_receive_message_length': size,
+      'grpc.max_send_message_length': size,
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    });
+  }
+
+  /** Calls holding / waiting for an --app-max-concurrency slot (both 0 when unlimited). */
+  get inFlight(): number {
+    return this.limiter?.inFlight ?? 0;
+  }
+  get waiting(): number {
+    return this.limiter?.waiting ?? 0;
+  }
+
+  healthy(): boolean {
+    return this.healthChecker?.healthy() ?? true;
+  }
+
+  async invokeMethod(req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse> {
+    const md = new grpc.Metadata();
+    toAppGrpcMetadata(req.metadata, ctx, this.appApiToken, (k, v) => md.add(k, v));
+    const msg: InvokeRequest = req.message ?? { method: '', data: undefined, contentType: '', httpExtension: undefined };
+    const d = AppCallbackService.onInvoke;
+    const out = await this.guarded(ctx, (watch) =>
+      this.unary<InvokeRequest, InvokeResponse>(d.path, d.requestSerialize, d.responseDeserialize, msg, md, ctx.deadline, watch),
+    );
+    const trailers = fromGrpcMetadata(out.trailers.toJSON());
+    const headers = out.headers !== undefined ? fromGrpcMetadata(out.headers.toJSON()) : {};
+    if (out.code === grpc.status.OK) {
+      return {
+        status: { code: grpc.status.OK, message: '', details: [] },
+        headers,
+        trailers,
+        message: out.response ?? { data: undefined, contentType: '' },
+      };
+    }
+    const bin = out.trailers.get('grpc-status-details-bin')[0];
+    return {
+      status: { code: out.code, message: out.details, details: Buffer.isBuffer(bin) ? decodeStatusDetails(bin) : [] },
+      headers,
+      trailers,
+      message: undefined,
+    };
+  }
+
+  /**
+   * Calls unary `path` (`/pkg.Service/Method`) on the app with `request` already serialized and
+   * returns the serialized answer (gRPC proxying). `metadata` is copied; `dapr-api-token` is
+   * replaced by APP_API_TOKEN (or removed) and `traceparent`/`tracestate` come from ctx when set.
+   */
+  async callRaw(path: string, request: Buffer, metadata: grpc.Metadata, ctx: CallContext): Promise<RawUnaryResult> {
+    const md = metadata.clone();
+    md.remove(DAPR_API_TOKEN);
+    if (this.appApiToken !== undefined) md.set(DAPR_API_TOKEN, this.appApiToken);
+    if (ctx.traceparent !== undefined && ctx.traceparent !== '') {
+      md.set('traceparent', ctx.traceparent);
+      if (ctx.tracestate !== undefined && ctx.tracestate !== '') md.set('tracestate', ctx.tracestate);
+      else md.remove('tracestate');
+    }
+    const out = await this.guarded(ctx, (watch) => this.unary<Buffer, Buffer>(path, identity, identity, request, md, ctx.deadline, watch));
+    return {
+      response: out.code === grpc.status.OK && out.response !== undefined ? out.response : Buffer.alloc(0),
+      metadata: out.headers ?? new grpc.Metadata(),
+      trailers: out.trailers,
+      status: { code: out.code, details: out.details },
+    };
+  }
+
+  /** One health probe: AppCallbackHealthCheck.HealthCheck answered OK. Never rejects. */
+  async probe(signal: AbortSignal): Promise<boolean> {
+    const md = new grpc.Metadata();
+    if (this.appApiToken !== undefined) md.set(DAPR_API_TOKEN, this.appApiToken);
+    const d = AppCallbackHealthCheckService.healthCheck;
+    const watch = CallWatch.ofSignal(this.appId, signal);
+    try {
+      const out = await this.unary(d.path, d.requestSerialize, d.responseDeserialize, {}, md, undefined, watch);
+      return out.code === grpc.status.OK;
+    } catch {
+      return false;
+    } finally {
+      watch.dispose();
+    }
+  }
+
+  /** Stops the health checker and closes the gRPC channel. Calls made afterwards are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.healthChecker?.stop();
+    this.client.close();
+  }
+
+  /** Health gate, --app-max-concurrency slot and cancellation around one call. */
+  private async guarded<T>(ctx: CallContext, call: (watch: CallWatch) => Promise<T>): Promise<T> {
+    if (this.healthChecker !== undefined && !this.healthChecker.healthy()) throw InvokeErrors.appUnavailable(this.appId);
+    if (this.closed) throw InvokeErrors.appUnavailable(this.appId, 'app channel is closed');
+    const watch = CallWatch.for(this.appId, ctx);
+    try {
+      if (this.limiter === undefined) return await call(watch);
+      await this.limiter.acquire(watch);
+      try {
+        return await call(watch);
+      } finally {
+        this.limiter.release();
+      }
+    } finally {
+      watch.dispose();
+    }
+  }
+
+  private unary<Req, Res>(
+    path: string,
+    serialize: (value: Req) => Buffer,
+    deserialize: (value: Buffer) => Res,
+    arg: Req,
+    md: grpc.Metadata,
+    deadline: number | undefined,
+    watch: CallWatch,
+  ): Promise<UnaryOutcome<Res>> {
+    if (watch.error !== undefined) return Promise.reject(watch.error);
+    return new Promise<UnaryOutcome<Res>>((resolve, reject) => {
+      let settled = false;
+      let headers: grpc.Metadata | undefined;
+      let response: Res | undefined;
+      let error: grpc.ServiceError | null = null;
+      const options: grpc.CallOptions = deadline !== undefined ? { deadline } : {};
+      const budgetMs = deadline !== undefined ? Math.max(0, Math.ceil(deadline - Date.now())) : 0;
+      let call: grpc.ClientUnaryCall;
+      try {
+        call = this.client.makeUnaryRequest(path, serialize, deserialize, arg, md, options, (e, r) => {
+          error = e;
+          response = r;
+        });
+      } catch (e) {
+        reject(InvokeErrors.failed(this.appId, `error invoking app channel: ${(e as Error).message}`));
+        return;
+      }
+      call.on('metadata', (m: grpc.Metadata) => {
+        headers = m;
+      });
+      // grpc-js runs the callback first, then emits 'status' (which carries the trailers).
+      call.on('status', (s: grpc.StatusObject) => {
+        if (settled) return;
+        settled = true;
+        watch.onAbort(undefined);
+        const e = error as grpc.ServiceError | null;
+        const code = e !== null ? e.code : s.code;
+        const details = e !== null ? e.details : s.details;
+        if (code === grpc.status.UNAVAILABLE && TRANSPORT_FAILURE.test(details)) {
+          reject(InvokeErrors.appUnavailable(this.appId, `error invoking app channel: ${details}`));
+          return;
+        }
+        if (code === grpc.status.DEADLINE_EXCEEDED && deadline !== undefined && Date.now() >= deadline - 1) {
+          // grpc-js' own deadline timer, not the app's answer.
+          reject(watch.error ?? InvokeErrors.timeout(this.appId, budgetMs));
+          return;
+        }
+        resolve({ response: code === grpc.status.OK ? response : undefined, headers, code, details, trailers: s.metadata });
+      });
+      watch.onAbort((err) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+        call.cancel();
+      });
+    });
+  }
+}

@@ -1,0 +1,166 @@
+// A real gRPC app for the channel tests: @grpc/grpc-js server with AppCallback.OnInvoke,
+// AppCallbackHealthCheck.HealthCheck and a generic unary method `/test.Raw/Echo` (bytes in,
+// bytes out). OnInvoke answers by method:
+//   echo          data/contentType back; header x-seen-token = dapr-api-token; trailer x-trailer
+//   describe      JSON {verb, querystring, method, contentType, metadata} of what arrived
+//   fail          NOT_FOUND "no such order" with a google.rpc.Status details trailer
+//   unavailable   UNAVAILABLE "app is draining" (the app's own answer, not a transport failure)
+//   slow          held until release()
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import * as grpc from '@grpc/grpc-js';
+import { AppCallbackHealthCheckService, AppCallbackService } from '@tessera/contracts';
+import type { InvokeRequest, InvokeResponse } from '@tessera/contracts';
+
+export interface GrpcTestApp {
+  readonly port: number;
+  readonly calls: Array<{ method: string; metadata: Record<string, Array<string | Buffer>> }>;
+  /** HealthCheck answers OK while true, UNAVAILABLE otherwise. */
+  healthy: boolean;
+  healthChecks: number;
+  readonly slow: { active: number; total: number; peak: number };
+  release(): void;
+  waitForSlow(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
+
+/** google.rpc.Status{code, message, details:[Any{typeUrl, value}]} */
+export function encodeStatus(code: number, message: string, typeUrl: string, value: Buffer): Buffer {
+  const any = new BinaryWriter().uint32(10).string(typeUrl).uint32(18).bytes(value).finish();
+  return Buffer.from(new BinaryWriter().uint32(8).int32(code).uint32(18).string(message).uint32(26).bytes(any).finish());
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+export async function startGrpcTestApp(): Promise<GrpcTestApp> {
+  const calls: GrpcTestApp['calls'] = [];
+  const held: Array<() => void> = [];
+  const slow = { active: 0, total: 0, peak: 0 };
+  const slowWaiters: Array<{ n: number; resolve: () => void }> = [];
+  const state = { healthy: true, healthChecks: 0 };
+
+  const server = new grpc.Server();
+  server.addService(AppCallbackService, {
+    onInvoke(call: grpc.ServerUnaryCall<InvokeRequest, InvokeResponse>, cb: grpc.sendUnaryData<InvokeResponse>) {
+      const req = call.request;
+      calls.push({ method: req.method, metadata: call.metadata.toJSON() });
+      switch (req.method) {
+        case 'echo': {
+          const md = new grpc.Metadata();
+          md.set('x-seen-token', String(call.metadata.get('dapr-api-token')[0] ?? ''));
+          call.sendMetadata(md);
+          const trailer = new grpc.Metadata();
+          trailer.set('x-trailer', 'done');
+          trailer.set('x-trailer-bin', Buffer.from([1, 2, 3]));
+          cb(null, { data: req.data, contentType: req.contentType }, trailer);
+          return;
+        }
+        case 'describe': {
+          const metadata: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(call.metadata.toJSON())) metadata[k] = v.map((x) => (Buffer.isBuffer(x) ? `bin:${x.toString('hex')}` : x));
+          const out = { verb: req.httpExtension?.verb, querystring: req.httpExtension?.querystring, method: req.method, contentType: req.contentType, metadata };
+          cb(null, { data: { typeUrl: '', value: Buffer.from(JSON.stringify(out)) }, contentType: 'application/json' });
+          return;
+        }
+        case 'fail': {
+          const trailer = new grpc.Metadata();
+          trailer.set('grpc-status-details-bin', encodeStatus(grpc.status.NOT_FOUND, 'no such order', ERROR_INFO_TYPE, Buffer.from('reason-bytes')));
+          cb({ code: grpc.status.NOT_FOUND, details: 'no such order', metadata: trailer });
+          return;
+        }
+        case 'unavailable':
+          cb({ code: grpc.status.UNAVAILABLE, details: 'app is draining' });
+          return;
+        case 'slow': {
+          slow.active++;
+          slow.total++;
+          slow.peak = Math.max(slow.peak, slow.active);
+          let done = false;
+          const finish = (): void => {
+            if (done) return;
+            done = true;
+            slow.active--;
+          };
+          call.on('cancelled', finish);
+          held.push(() => {
+            finish();
+            cb(null, { data: { typeUrl: '', value: Buffer.from('done') }, contentType: 'text/plain' });
+          });
+          for (const w of slowWaiters.splice(0)) {
+            if (slow.total >= w.n) w.resolve();
+            else slowWaiters.push(w);
+          }
+          return;
+        }
+        default:
+          cb({ code: grpc.status.UNIMPLEMENTED, details: `unknown method ${req.method}` });
+      }
+    },
+  });
+  server.addService(AppCallbackHealthCheckService, {
+    healthCheck(_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<object>) {
+      state.healthChecks++;
+      if (state.healthy) cb(null, {});
+      else cb({ code: grpc.status.UNAVAILABLE, details: 'not ready' });
+    },
+  });
+  server.addService(
+    {
+      echo: {
+        path: '/test.Raw/Echo',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    {
+      echo(call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
+        calls.push({ method: '/test.Raw/Echo', metadata: call.metadata.toJSON() });
+        if (call.request.toString() === 'fail') {
+          cb({ code: grpc.status.PERMISSION_DENIED, details: 'raw denied' });
+          return;
+        }
+        const md = new grpc.Metadata();
+        md.set('x-raw', 'yes');
+        call.sendMetadata(md);
+        cb(null, Buffer.concat([Buffer.from('echo:'), call.request]));
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+
+  return {
+    port,
+    calls,
+    get healthy() {
+      return state.healthy;
+    },
+    set healthy(v: boolean) {
+      state.healthy = v;
+    },
+    get healthChecks() {
+      return state.healthChecks;
+    },
+    set healthChecks(v: number) {
+      state.healthChecks = v;
+    },
+    slow,
+    release() {
+      for (const f of held.splice(0)) f();
+    },
+    waitForSlow(n) {
+      if (slow.total >= n) return Promise.resolve();
+      return new Promise<void>((resolve) => slowWaiters.push({ n, resolve }));
+    },
+    close() {
+      server.forceShutdown();
+      return Promise.resolve();
+    },
+  };
+}
