@@ -1,26 +1,67 @@
 // `tessera <command>`: the one command line of Tessera. Wiring only; each command lives in a lib.
-import { bootRuntime, bootStateSvc, processIo } from '@tessera/nest';
+import { listCommand, runCommand, stopCommand } from '@tessera/cli';
+import type { CliIo } from '@tessera/cli';
+import { bootApps, bootRuntime, bootStateSvc, processIo } from '@tessera/nest';
 import { runtimeHelp } from '@tessera/runtime-core';
 
 const USAGE = `Usage: tessera <command> [flags]
 
 Commands:
+  run         Run your app next to the runtime, like 'dapr run': tessera run --app-id orders
+              --app-port 3000 -- node app.js. With -f dapr.yaml, the apps of a Dapr multi-app
+              run file, every app's gateway in one runtime process. 'tessera run --help'.
+  list        List the apps started with 'tessera run' (like 'dapr list'); -o json|yaml.
+  stop        Stop apps started with 'tessera run': --app-id <id> or -f <run file>.
   runtime     Start the all-in-one runtime (like daprd): the Dapr HTTP and gRPC APIs and every
               building block in one process. With no flags it runs on embedded defaults
               (a durable SQLite state store in .tessera/). Takes daprd's flags.
   gateway     Start one app's gateway only; with --state-svc-address the state block is remote.
   state-svc   Start the state building block as a service for gateways in split mode.
-  help        Show this text; 'tessera runtime --help' lists the runtime's flags.
+  help        Show this text; 'tessera <command> --help' shows a command's flags.
 
 Examples:
+  npx tessera run --app-id orders --app-port 3000 -- node app.js
+  npx tessera run -f dapr.yaml
   npx tessera runtime
   npx tessera runtime --app-id orders --resources-path ./components
   npx tessera state-svc --resources-path ./components --port 50101
   npx tessera gateway --app-id orders --state-svc-address 127.0.0.1:50101
 `;
 
+function cliIo(argv: readonly string[]): CliIo {
+  return {
+    argv,
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signals: process,
+    pid: process.pid,
+    exit: (code) => process.exit(code),
+  };
+}
+
+function exitWith(code: Promise<number> | number): void {
+  void Promise.resolve(code).then(
+    (c) => process.exit(c),
+    (e: unknown) => {
+      process.stderr.write(`tessera: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {
+  case 'run':
+    exitWith(runCommand(cliIo(rest), bootApps));
+    break;
+  case 'list':
+    exitWith(listCommand(cliIo(rest)));
+    break;
+  case 'stop':
+    exitWith(stopCommand(cliIo(rest)));
+    break;
   case 'runtime':
     void bootRuntime(processIo(rest), true);
     break;

@@ -89,7 +89,7 @@ export { FrameType, Hello, RequestHeader, ErrorStatus } from './generated/tesser
 export { StateMethod, ListComponentsRequest, ListComponentsResponse, ComponentInfo } from './generated/tessera/internal/v1/state';
 // Service invocation (dapr.proto.internals.v1 carries invocations between gateways).
 export type { InvokeApi, LocalInvokeApi, AppChannel, CallerIdentity } from './api/invoke.api';
-export { INVOKE_API, LOCAL_INVOKE_API, APP_CHANNEL } from './api/invoke.api';
+export { INVOKE_API, LOCAL_INVOKE_API, APP_CHANNEL, GRPC_PROXY_CONTENT_TYPE } from './api/invoke.api';
 export {
   APIVersion,
   ListStringValue,

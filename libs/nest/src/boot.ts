@@ -84,11 +84,8 @@ async function serve(
 function notYetEffective(c: RuntimeConfig): string[] {
   const out: string[] = [];
   const later = (flag: string, what: string) => out.push(`${flag} is accepted but has no effect yet: ${what} is not part of this Tessera build`);
-  if (c.appPort !== undefined) later('--app-port', 'the app channel (calls into the app)');
-  if (c.configPath !== undefined) later('--config', 'the Configuration resource (tracing, metrics, access control)');
   if (c.allowedOrigins !== '*') later('--allowed-origins', 'CORS');
   if (c.daprPublicPort !== undefined) later('--dapr-public-port', 'the public health listener');
-  if (c.appHealthCheck.enabled) later('--enable-app-health-check', 'app health checking');
   return out;
 }
 

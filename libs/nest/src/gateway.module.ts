@@ -3,13 +3,14 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { BeforeApplicationShutdown, DynamicModule, OnApplicationBootstrap } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { METADATA_API, RUNTIME_LIFECYCLE, STATE_API } from '@tessera/contracts';
-import type { MetadataApi, StateApi } from '@tessera/contracts';
+import { INVOKE_API, METADATA_API, STATE_API } from '@tessera/contracts';
+import type { InvokeApi, MetadataApi, StateApi } from '@tessera/contracts';
 import { MetadataBlock } from '@tessera/block-metadata';
 import { createHttpEdge } from '@tessera/edge-http';
 import { GrpcEdge } from '@tessera/edge-grpc';
 import type { Logger } from '@tessera/observability';
 import type { RuntimeConfig } from '@tessera/runtime-core';
+import { InvokeModule } from './invoke.module';
 import { LifecycleService } from './lifecycle.service';
 import { LOGGER, RUNTIME_CONFIG } from './tokens';
 import { TESSERA_VERSION } from './version';
@@ -32,6 +33,7 @@ export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(METADATA_API) private readonly metadata: MetadataApi,
     @Inject(LifecycleService) private readonly lifecycle: LifecycleService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(INVOKE_API) private readonly invoke: InvokeApi,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,6 +48,7 @@ export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShu
       state: this.state,
       metadata: this.metadata,
       lifecycle: this.lifecycle,
+      invoke: this.invoke,
     };
     this.lifecycle.markComponentsReady();
     this.http = createHttpEdge({ ...common, logger: this.logger.child({ scope: 'runtime.http' }) });
@@ -70,10 +73,8 @@ export class GatewayModule {
   static forApp(stateModule: DynamicModule): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [stateModule],
+      imports: [stateModule, InvokeModule.forApp()],
       providers: [
-        LifecycleService,
-        { provide: RUNTIME_LIFECYCLE, useExisting: LifecycleService },
         {
           provide: METADATA_API,
           inject: [RUNTIME_CONFIG, STATE_API],
@@ -94,7 +95,7 @@ export class GatewayModule {
         },
         EdgeServers,
       ],
-      exports: [LifecycleService, EdgeServers],
+      exports: [EdgeServers],
     };
   }
 }

@@ -9,6 +9,11 @@ export class LifecycleService implements RuntimeLifecycle {
   private componentsReady = false;
   private onShutdown: ((force: boolean) => void) | undefined;
 
+  /** A readiness target that must report in before /v1.0/healthz answers 204. */
+  addPending(target: string): void {
+    this.pending.add(target);
+  }
+
   markReady(target: string): void {
     this.pending.delete(target);
   }

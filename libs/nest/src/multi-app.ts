@@ -25,6 +25,8 @@ export interface RunningApp {
   readonly host: string;
   readonly httpPort: number;
   readonly grpcPort: number;
+  /** Stops this app's gateway only (the shared blocks stay up for the others). */
+  close(): Promise<void>;
 }
 
 export interface MultiAppRuntime {
@@ -86,7 +88,8 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
       );
       await ctx.init();
       const l = ctx.get(EdgeServers, { strict: false }).listening;
-      apps.push({ appId, host: l.host, httpPort: l.httpPort, grpcPort: l.grpcPort });
+      let closed: Promise<void> | undefined;
+      apps.push({ appId, host: l.host, httpPort: l.httpPort, grpcPort: l.grpcPort, close: () => (closed ??= ctx.close()) });
     }
   } catch (e) {
     await close();

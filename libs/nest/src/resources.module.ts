@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { Logger } from '@tessera/observability';
 import { KNOWN_STATE_TYPES, stateStoreVersions } from '@tessera/registry';
 import { DEFAULT_INIT_TIMEOUT_MS, loadResources, validateComponents } from '@tessera/runtime-core';
-import type { ComponentSpec, Env, LoadedResources, RuntimeConfig } from '@tessera/runtime-core';
+import type { ComponentSpec, Env, LoadedResources, RawResource, RuntimeConfig } from '@tessera/runtime-core';
+import { RUNTIME_LIFECYCLE } from '@tessera/contracts';
+import { LifecycleService } from './lifecycle.service';
 import { LOGGER, RESOURCES, RUNTIME_CONFIG } from './tokens';
 
 /** What the block modules read: the components this process serves, for `appId`. */
@@ -16,6 +18,8 @@ export interface LoadedComponents {
   readonly appId: string;
   readonly components: readonly ComponentSpec[];
   readonly resources: LoadedResources | undefined;
+  /** The Configuration resources of --config (as daprd, only that file is read for them). */
+  readonly configurations: readonly RawResource[];
   readonly embeddedDefaults: boolean;
 }
 
@@ -45,8 +49,12 @@ export function embeddedComponents(dataDir: string): ComponentSpec[] {
 }
 
 export async function loadComponents(config: RuntimeConfig, env: Env, cwd: string, appId: string, logger: Logger): Promise<LoadedComponents> {
+  const configurations = config.configPath
+    ? (await loadResources([config.configPath], { appId, namespace: config.namespace, env, cwd, logger })).configurations
+    : [];
+  if (config.configPath && configurations.length === 0) logger.warn(`--config ${config.configPath}: no Configuration resource in it`);
   if (config.resourcesPaths.length === 0) {
-    return { appId, components: embeddedComponents(config.dataDir), resources: undefined, embeddedDefaults: true };
+    return { appId, components: embeddedComponents(config.dataDir), resources: undefined, configurations, embeddedDefaults: true };
   }
   const resources = await loadResources(config.resourcesPaths, {
     appId,
@@ -60,7 +68,7 @@ export async function loadComponents(config: RuntimeConfig, env: Env, cwd: strin
     builtBlocks: [...BUILT_BLOCKS],
     logger,
   });
-  return { appId, components, resources, embeddedDefaults: false };
+  return { appId, components, resources, configurations, embeddedDefaults: false };
 }
 
 @Global()
@@ -77,8 +85,10 @@ export class RuntimeBaseModule {
           provide: RESOURCES,
           useFactory: () => loadComponents(config, env, cwd, appId, logger.child({ scope: 'runtime.resources' })),
         },
+        LifecycleService,
+        { provide: RUNTIME_LIFECYCLE, useExisting: LifecycleService },
       ],
-      exports: [RUNTIME_CONFIG, LOGGER, RESOURCES],
+      exports: [RUNTIME_CONFIG, LOGGER, RESOURCES, LifecycleService, RUNTIME_LIFECYCLE],
     };
   }
 }

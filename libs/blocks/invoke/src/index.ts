@@ -1,5 +1,5 @@
 // Public surface of @tessera/block-invoke.
-export { InvokeBlock, isFailureResponse } from './invoke.block';
+export { InvokeBlock, isFailureResponse, failureVerdict } from './invoke.block';
 export type {
   InvokeBlockOptions,
   AddressResolver,
@@ -7,6 +7,7 @@ export type {
   UrlInvoker,
   InvokePolicy,
   InvokePolicies,
+  FailureVerdict,
   AccessCheck,
   AccessDecision,
 } from './invoke.block';

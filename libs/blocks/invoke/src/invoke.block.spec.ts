@@ -48,7 +48,7 @@ function block(over: Partial<InvokeBlockOptions> = {}) {
         return response(200);
       },
     },
-    policies: { forApp: () => passThrough },
+    policies: { forApp: () => passThrough, remoteRetry: () => passThrough },
     appChannel: app,
     ...over,
   });
@@ -129,12 +129,13 @@ describe('InvokeBlock', () => {
     let classified: boolean[] = [];
     const { b } = block({
       policies: {
+        remoteRetry: () => passThrough,
         forApp: (id) => {
           targets.push(id);
           return {
             run: async (fn, opts) => {
               const r = await fn(new AbortController().signal);
-              classified = [opts?.isFailure?.(r as never) ?? false];
+              classified = [Boolean(opts?.isFailure?.(r as never))];
               return r;
             },
           };

@@ -33,14 +33,19 @@ export interface UrlInvoker {
   invokeUrl(baseUrl: string, headers: Readonly<Record<string, string>>, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
 }
 
-/** A resiliency policy: runs `fn`, retrying failures and results `isFailure` flags. */
+/** How a result counts for resiliency: falsy = success; a status / gRPC code = a failure with it. */
+export type FailureVerdict = boolean | undefined | { readonly status: number } | { readonly grpcCode: number };
+
+/** A resiliency policy: runs `fn`, retrying errors and the results `isFailure` flags. */
 export interface InvokePolicy {
-  run<T>(fn: (signal: AbortSignal) => Promise<T>, opts?: { isFailure?: (result: T) => boolean }): Promise<T>;
+  run<T>(fn: (signal: AbortSignal) => Promise<T>, opts?: { signal?: AbortSignal; isFailure?: (result: T) => FailureVerdict }): Promise<T>;
 }
 
 export interface InvokePolicies {
   /** The policy of `targets.apps.<appId>` (or the defaults); a pass-through when none applies. */
   forApp(appId: string): InvokePolicy;
+  /** daprd's built-in retries of a gateway-to-gateway call (Unavailable / Unauthenticated). */
+  remoteRetry(appId: string): InvokePolicy;
 }
 
 export type AccessDecision = { readonly allowed: boolean; readonly reason: string };
@@ -49,6 +54,8 @@ export type AccessCheck = (caller: CallerIdentity, operation: string, httpVerb: 
 export interface InvokeBlockOptions {
   readonly appId: string;
   readonly namespace: string;
+  /** Access-control trust domain of this app (Configuration accessControl.trustDomain), default 'public'. */
+  readonly trustDomain?: string;
   readonly resolver: AddressResolver;
   readonly remote: RemoteInvoker;
   readonly urls: UrlInvoker;
@@ -68,6 +75,13 @@ const STRIPPED = ['dapr-app-id', 'dapr-api-token', ...CALLER_HEADERS];
 export function isFailureResponse(res: InternalInvokeResponse): boolean {
   const code = res.status?.code ?? 0;
   return code >= 100 ? code < 200 || code >= 400 : code !== 0;
+}
+
+/** The resiliency verdict on an answer: a failed HTTP status or gRPC code, for `matching`. */
+export function failureVerdict(res: InternalInvokeResponse): FailureVerdict {
+  if (!isFailureResponse(res)) return false;
+  const code = res.status?.code ?? 0;
+  return code >= 100 ? { status: code } : { grpcCode: code };
 }
 
 function withHeaders(req: InternalInvokeRequest, set: Record<string, string>, strip: readonly string[]): InternalInvokeRequest {
@@ -91,25 +105,31 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     if (target.kind === 'url') {
       const out = withHeaders(req, {}, STRIPPED);
       return policy.run((signal) => this.opts.urls.invokeUrl(target.baseUrl, target.headers, out, { ...ctx, signal }), {
-        isFailure: isFailureResponse,
+        signal: ctx.signal,
+        isFailure: failureVerdict,
       });
     }
     const { appId, namespace } = target;
     const out = withHeaders(req, {}, STRIPPED);
     const self = appId === this.opts.appId && namespace === this.opts.namespace;
+    const trustDomain = this.opts.trustDomain ?? 'public';
+    const builtIn = self ? undefined : this.opts.policies.remoteRetry(appId);
     return policy.run(
       async (signal) => {
-        const attempt = { ...ctx, signal };
-        if (self) return this.callLocal(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain: ctx.trustDomain ?? 'public' }, attempt);
-        const address = await this.resolve(appId, namespace);
-        try {
-          return await this.opts.remote.callLocal(address, out, attempt);
-        } catch (e) {
-          if (isApiError(e)) throw e;
-          throw InvokeErrors.failed(appId, e instanceof Error ? e.message : String(e));
-        }
+        const attempt: CallContext = { ...ctx, signal, trustDomain };
+        if (self) return this.callLocal(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain }, attempt);
+        const remote = async (s: AbortSignal): Promise<InternalInvokeResponse> => {
+          const address = await this.resolve(appId, namespace);
+          try {
+            return await this.opts.remote.callLocal(address, out, { ...attempt, signal: s });
+          } catch (e) {
+            if (isApiError(e)) throw e;
+            throw InvokeErrors.failed(appId, e instanceof Error ? e.message : String(e));
+          }
+        };
+        return builtIn ? builtIn.run(remote, { signal }) : remote(signal);
       },
-      { isFailure: isFailureResponse },
+      { signal: ctx.signal, isFailure: failureVerdict },
     );
   }
 

@@ -45,6 +45,12 @@ export interface AppChannel {
   healthy(): boolean;
 }
 
+/**
+ * Content type marking an InternalInvokeRequest that carries one raw gRPC message to proxy to
+ * the callee app's method `message.method` (a full gRPC path such as `/pkg.Svc/Method`).
+ */
+export const GRPC_PROXY_CONTENT_TYPE = 'application/grpc';
+
 export const INVOKE_API = Symbol.for('tessera.InvokeApi');
 export const LOCAL_INVOKE_API = Symbol.for('tessera.LocalInvokeApi');
 export const APP_CHANNEL = Symbol.for('tessera.AppChannel');

@@ -2,4 +2,4 @@
 export { GrpcEdge, toServiceError } from './grpc-edge';
 export type { GrpcEdgeOptions } from './grpc-edge';
 export { encodeRichStatus } from './rich-status';
-export { GRPC_PROXY_CONTENT_TYPE, metadataOf, installFallbackHandler } from './invoke.handlers';
+export { metadataOf, installFallbackHandler } from './invoke.handlers';

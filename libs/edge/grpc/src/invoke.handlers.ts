@@ -4,12 +4,10 @@
 // message in either direction is refused with UNIMPLEMENTED (streams need stream frames on the
 // internal transport, not built yet).
 import * as grpc from '@grpc/grpc-js';
-import { HTTPExtension_Verb, errorInfo, httpToGrpcCode, isApiError } from '@tessera/contracts';
+import { GRPC_PROXY_CONTENT_TYPE, HTTPExtension_Verb, errorInfo, httpToGrpcCode, isApiError } from '@tessera/contracts';
 import type { ApiError, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeApi, InvokeResponse, ListStringValue } from '@tessera/contracts';
 import { encodeRichStatus } from './rich-status';
 
-/** Content type marking an InternalInvokeRequest that carries one raw gRPC message to proxy. */
-export const GRPC_PROXY_CONTENT_TYPE = 'application/grpc';
 
 const SKIP_MD = new Set(['dapr-api-token', 'content-type', 'te', 'user-agent', 'grpc-accept-encoding', 'grpc-encoding', 'accept-encoding']);
 

@@ -40,7 +40,12 @@ export const FLAGS: readonly FlagDef[] = [
   // The Dapr API
   { name: 'dapr-http-port', kind: 'value', default: '3500', env: 'DAPR_HTTP_PORT', arg: 'port', help: 'Port of the Dapr HTTP API' },
   { name: 'dapr-grpc-port', kind: 'value', default: '50001', env: 'DAPR_GRPC_PORT', arg: 'port', help: 'Port of the Dapr gRPC API' },
-  { name: 'dapr-internal-grpc-port', kind: 'value', default: '50002', arg: 'port', help: 'Port of the internal gRPC server (runtime to runtime)' },
+  {
+    name: 'dapr-internal-grpc-port',
+    kind: 'value',
+    arg: 'port',
+    help: 'Port of the internal server other gateways call for service invocation; unset = a free port in standalone mode (registered with name resolution), 50002 in kubernetes mode',
+  },
   { name: 'dapr-public-port', kind: 'value', arg: 'port', help: 'Port of the public health/metadata listener; unset = none' },
   {
     name: 'dapr-listen-addresses',

@@ -28,7 +28,7 @@ describe('parseRuntimeArgs defaults', () => {
       appHealthCheck: { enabled: false, path: '/healthz', probeIntervalMs: 5000, probeTimeoutMs: 500, threshold: 3 },
       daprHttpPort: 3500,
       daprGrpcPort: 50001,
-      daprInternalGrpcPort: 50002,
+      daprInternalGrpcPort: 0,
       daprPublicPort: undefined,
       listenAddresses: ['127.0.0.1'],
       maxBodySizeBytes: 4 * 1024 * 1024,
@@ -277,5 +277,13 @@ describe('runtimeHelp', () => {
   });
   it('every default parses (defaults and behaviour cannot drift)', () => {
     expect(() => parse([])).not.toThrow();
+  });
+});
+
+describe('internal port default', () => {
+  it('is a free port (0) in standalone mode and 50002 in kubernetes mode', () => {
+    expect(parseRuntimeArgs([], {}, '/w').daprInternalGrpcPort).toBe(0);
+    expect(parseRuntimeArgs(['--mode', 'kubernetes'], {}, '/w').daprInternalGrpcPort).toBe(50002);
+    expect(parseRuntimeArgs(['--mode', 'kubernetes', '--dapr-internal-grpc-port', '6000'], {}, '/w').daprInternalGrpcPort).toBe(6000);
   });
 });

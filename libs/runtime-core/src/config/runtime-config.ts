@@ -35,6 +35,7 @@ export interface RuntimeConfig {
   readonly appHealthCheck: AppHealthCheckConfig;
   readonly daprHttpPort: number;
   readonly daprGrpcPort: number;
+  /** Internal (gateway-to-gateway) port; 0 = a free port, picked at start-up (standalone default). */
   readonly daprInternalGrpcPort: number;
   readonly daprPublicPort: number | undefined;
   readonly listenAddresses: readonly string[];
@@ -291,7 +292,8 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     },
     daprHttpPort: r.port('dapr-http-port') as number,
     daprGrpcPort: r.port('dapr-grpc-port') as number,
-    daprInternalGrpcPort: r.port('dapr-internal-grpc-port') as number,
+    daprInternalGrpcPort:
+      r.port('dapr-internal-grpc-port') ?? (r.oneOf<RuntimeMode>('mode', ['standalone', 'kubernetes']) === 'kubernetes' ? 50002 : 0),
     daprPublicPort: r.port('dapr-public-port'),
     listenAddresses,
     maxBodySizeBytes,
