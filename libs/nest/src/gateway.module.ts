@@ -10,7 +10,8 @@ import { createHttpEdge } from '@tessera/edge-http';
 import { GrpcEdge } from '@tessera/edge-grpc';
 import type { Logger } from '@tessera/observability';
 import type { RuntimeConfig } from '@tessera/runtime-core';
-import { InvokeModule } from './invoke.module';
+import { CONCRETE_APP_CHANNEL, InvokeModule } from './invoke.module';
+import type { ConcreteAppChannel } from '@tessera/app-channel';
 import { LifecycleService } from './lifecycle.service';
 import { LOGGER, RUNTIME_CONFIG } from './tokens';
 import { TESSERA_VERSION } from './version';
@@ -77,21 +78,32 @@ export class GatewayModule {
       providers: [
         {
           provide: METADATA_API,
-          inject: [RUNTIME_CONFIG, STATE_API],
-          useFactory: (config: RuntimeConfig, state: StateApi): MetadataApi =>
-            new MetadataBlock({
+          inject: [RUNTIME_CONFIG, STATE_API, CONCRETE_APP_CHANNEL],
+          useFactory: (config: RuntimeConfig, state: StateApi, channel: ConcreteAppChannel | null): MetadataApi => {
+            const hc = config.appHealthCheck;
+            return new MetadataBlock({
               appId: config.appId,
               runtimeVersion: TESSERA_VERSION,
               sources: [state],
+              appHealthy: channel && hc.enabled ? () => channel.healthy() : undefined,
               appConnection: config.appPort
                 ? {
                     port: config.appPort,
                     protocol: config.appProtocol,
                     channelAddress: config.appChannelAddress,
                     maxConcurrency: config.appMaxConcurrency ?? -1,
+                    health: hc.enabled
+                      ? {
+                          healthCheckPath: hc.path,
+                          healthProbeInterval: `${hc.probeIntervalMs / 1000}s`,
+                          healthProbeTimeout: `${hc.probeTimeoutMs}ms`,
+                          healthThreshold: hc.threshold,
+                        }
+                      : undefined,
                   }
                 : undefined,
-            }),
+            });
+          },
         },
         EdgeServers,
       ],

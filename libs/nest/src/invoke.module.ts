@@ -183,7 +183,7 @@ export class InvokeModule {
         { provide: LOCAL_INVOKE_API, useExisting: InvokeBlock },
         InvokeServers,
       ],
-      exports: [INVOKE_API, LOCAL_INVOKE_API, InvokeServers],
+      exports: [INVOKE_API, LOCAL_INVOKE_API, InvokeServers, CONCRETE_APP_CHANNEL],
     };
   }
 }

@@ -13,6 +13,8 @@ export interface MetadataBlockOptions {
   readonly runtimeVersion: string;
   readonly enabledFeatures?: readonly string[];
   readonly appConnection?: AppConnectionInfo;
+  /** The app's current health when checks are enabled (reported in appConnectionProperties.health). */
+  readonly appHealthy?: () => boolean;
   readonly sources: readonly ComponentSource[];
 }
 
@@ -31,8 +33,14 @@ export class MetadataBlock implements MetadataApi {
       enabledFeatures: this.opts.enabledFeatures ?? [],
       components: lists.flat(),
       extended: Object.fromEntries(this.extended),
-      appConnectionProperties: this.opts.appConnection,
+      appConnectionProperties: this.appConnection(),
     };
+  }
+
+  private appConnection(): AppConnectionInfo | undefined {
+    const a = this.opts.appConnection;
+    if (!a?.health || !this.opts.appHealthy) return a;
+    return { ...a, health: { ...a.health, status: this.opts.appHealthy() ? 'healthy' : 'unhealthy' } };
   }
 
   async setMetadata(key: string, value: string): Promise<void> {

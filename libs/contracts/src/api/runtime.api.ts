@@ -3,11 +3,23 @@ import type { CallContext } from '../call-context';
 import type { InvokeApi } from './invoke.api';
 import type { RegisteredComponent, StateApi } from './state.api';
 
+export interface AppHealthInfo {
+  readonly healthCheckPath: string;
+  /** Go durations, as daprd reports them. */
+  readonly healthProbeInterval: string;
+  readonly healthProbeTimeout: string;
+  readonly healthThreshold: number;
+  /** Tessera's addition: what the latest probes say ('healthy' | 'unhealthy'). */
+  readonly status?: string;
+}
+
 export interface AppConnectionInfo {
   readonly port: number;
   readonly protocol: string;
   readonly channelAddress: string;
   readonly maxConcurrency: number;
+  /** Present when app health checks are enabled. */
+  readonly health?: AppHealthInfo;
 }
 
 /** What GET /v1.0/metadata and gRPC GetMetadata report (spec/http-api.md section 11). */

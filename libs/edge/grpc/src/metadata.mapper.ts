@@ -12,7 +12,20 @@ export function metadataToGrpc(m: RuntimeMetadata): GetMetadataResponse {
     subscriptions: [],
     httpEndpoints: [],
     appConnectionProperties: app
-      ? { port: app.port, protocol: app.protocol, channelAddress: app.channelAddress, maxConcurrency: app.maxConcurrency, health: undefined }
+      ? {
+          port: app.port,
+          protocol: app.protocol,
+          channelAddress: app.channelAddress,
+          maxConcurrency: app.maxConcurrency,
+          health: app.health
+            ? {
+                healthCheckPath: app.health.healthCheckPath,
+                healthProbeInterval: app.health.healthProbeInterval,
+                healthProbeTimeout: app.health.healthProbeTimeout,
+                healthThreshold: app.health.healthThreshold,
+              }
+            : undefined,
+        }
       : undefined,
     runtimeVersion: m.runtimeVersion,
     enabledFeatures: [...m.enabledFeatures],
