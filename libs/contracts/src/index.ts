@@ -100,3 +100,31 @@ export {
 } from './generated/dapr/proto/internals/v1/service_invocation';
 // Internal invocation service (gateway -> gateway over the framed transport): its method ids.
 export { InvokeMethod } from './generated/tessera/internal/v1/invoke';
+// Distributed lock (spec/http-api.md 8, grpc-api.md 2.8) and its internal service (lock-svc).
+export type { LockApi } from './api/lock.api';
+export { LOCK_API } from './api/lock.api';
+export { LockErrors, LOCK_MAX_FIELD_BYTES } from './errors/lock.errors';
+export { TryLockRequest, TryLockResponse, UnlockRequest, UnlockResponse, UnlockResponse_Status } from './generated/dapr/proto/runtime/v1/lock';
+export { LockMethod } from './generated/tessera/internal/v1/lock';
+// Secrets (spec/http-api.md 6, grpc-api.md 2.6) and its internal service (secrets-svc).
+export type { SecretsApi } from './api/secrets.api';
+export { SECRETS_API } from './api/secrets.api';
+export { SecretsErrors } from './errors/secrets.errors';
+export { GetSecretRequest, GetSecretResponse, GetBulkSecretRequest, GetBulkSecretResponse, SecretResponse } from './generated/dapr/proto/runtime/v1/secrets';
+export { SecretsMethod } from './generated/tessera/internal/v1/secrets';
+// Server-streaming calls of the internal framed transport (STREAM_CREDIT payload).
+export { StreamCredit } from './generated/tessera/internal/v1/transport';
+// Configuration (spec/http-api.md 7, grpc-api.md 2.7) and its internal service (configuration-svc).
+export type { ConfigurationApi, AppConfigurationSubscriptions } from './api/configuration.api';
+export { CONFIGURATION_API, APP_CONFIGURATION_SUBSCRIPTIONS } from './api/configuration.api';
+export { ConfigurationErrors } from './errors/configuration.errors';
+export {
+  GetConfigurationRequest,
+  GetConfigurationResponse,
+  SubscribeConfigurationRequest,
+  SubscribeConfigurationResponse,
+  UnsubscribeConfigurationRequest,
+  UnsubscribeConfigurationResponse,
+} from './generated/dapr/proto/runtime/v1/configuration';
+export { ConfigurationItem } from './generated/dapr/proto/common/v1/common';
+export { ConfigurationMethod } from './generated/tessera/internal/v1/configuration';

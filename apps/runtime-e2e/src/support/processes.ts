@@ -162,25 +162,42 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-/** Starts an all-in-one runtime (or a split gateway with `stateSvc`) and waits for /v1.0/healthz. */
-export async function startRuntime(opts: {
+export interface RuntimeOptions {
   appId?: string;
   resources?: string[];
   stateSvc?: string;
+  /** --app-port: /v1.0/healthz only answers 204 once the app accepts connections on it. */
+  appPort?: number;
+  /** --app-protocol (http, grpc, …). */
+  appProtocol?: string;
+  /** --config: a Configuration YAML file. */
+  config?: string;
+  /** Fixed API ports (e.g. to restart a runtime on the ports it had); default: free ports. */
+  httpPort?: number;
+  grpcPort?: number;
   extraArgs?: string[];
+  /** Pass TESSERA_HOME (a per-test temp folder) here: name resolution lives under it. */
   env?: Record<string, string>;
   cwd?: string;
-} = {}): Promise<Runtime> {
-  const httpPort = await freePort();
-  const grpcPort = await freePort();
+  /** Don't wait for healthz (e.g. when the app starts after its runtime). */
+  noWait?: boolean;
+}
+
+/** Starts an all-in-one runtime (or a split gateway with `stateSvc`) and waits for /v1.0/healthz. */
+export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
+  const httpPort = opts.httpPort ?? (await freePort());
+  const grpcPort = opts.grpcPort ?? (await freePort());
   const args = ['--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort)];
   if (opts.appId) args.push('--app-id', opts.appId);
+  if (opts.appPort !== undefined) args.push('--app-port', String(opts.appPort));
+  if (opts.appProtocol) args.push('--app-protocol', opts.appProtocol);
+  if (opts.config) args.push('--config', opts.config);
   for (const r of opts.resources ?? []) args.push('--resources-path', r);
   if (opts.stateSvc) args.push('--state-svc-address', opts.stateSvc);
   args.push(...(opts.extraArgs ?? []));
   const proc = startApp(opts.stateSvc ? 'gateway' : 'all-in-one', args, { cwd: opts.cwd, env: opts.env });
   const http = `http://127.0.0.1:${httpPort}`;
-  await waitHttp(proc, `${http}/v1.0/healthz`, 20_000, (s) => s === 204);
+  if (!opts.noWait) await waitHttp(proc, `${http}/v1.0/healthz`, 20_000, (s) => s === 204);
   return { http, httpPort, grpcPort, proc, stop: () => proc.stop() };
 }
 

@@ -2,3 +2,9 @@
 export type { StateConformanceOptions } from './state.conformance';
 export { describeStateConformance } from './state.conformance';
 export { StateApiStore } from './state-api-store';
+export type { LockConformanceOptions } from './lock.conformance';
+export { describeLockConformance } from './lock.conformance';
+export { LockApiStore } from './lock-api-store';
+export type { SecretStoreConformanceOptions, SecretFixture } from './secretstore.conformance';
+export { describeSecretStoreConformance, SINGLE_VALUE_FIXTURE, MULTI_VALUE_FIXTURE } from './secretstore.conformance';
+export { SecretsApiStore } from './secrets-api-store';

@@ -3,3 +3,7 @@ export type { StateStoreType } from './state.registry';
 export { KNOWN_STATE_TYPES, stateStoreFactory, stateStoreVersions } from './state.registry';
 export type { NameResolverComponent } from './nameresolution.registry';
 export { KNOWN_NAME_RESOLVERS, nameResolverFactory, nameResolverVersions } from './nameresolution.registry';
+export type { SecretStoreType } from './secretstores.registry';
+export { KNOWN_SECRET_STORE_TYPES, secretStoreFactory, secretStoreVersions } from './secretstores.registry';
+export type { LockStoreType } from './lock.registry';
+export { KNOWN_LOCK_TYPES, lockStoreFactory, lockStoreVersions } from './lock.registry';

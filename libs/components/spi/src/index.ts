@@ -27,3 +27,19 @@ export { evaluateStateQuery, validateStateQuery } from './state-query';
 export { parseDuration, durationProp, tryParseGoDuration } from './duration';
 export type { NameResolver, NameResolverFactory, NameResolverRegistration } from './name-resolver';
 export { NameResolverError, isNameResolverError } from './name-resolver';
+export type { LockStore, LockStoreFactory, LockFeature, LockTryRequest, LockTryResponse, LockUnlockRequest, LockUnlockStatus } from './lock-store';
+export { LockStoreError, isLockStoreError } from './lock-store';
+export type { SecretStore, SecretStoreFactory, SecretStoreFeature, SecretStoreHost, SecretStoreErrorKind } from './secret-store';
+export { SecretStoreError, isSecretStoreError, secretNotFound } from './secret-store';
+export type {
+  ConfigurationStore,
+  ConfigurationStoreFactory,
+  ConfigurationStoreHost,
+  ConfigurationItemSpi,
+  ConfigurationGetRequest,
+  ConfigurationSubscribeRequest,
+  ConfigurationUpdateEvent,
+  ConfigurationUpdateHandler,
+  ConfigurationStoreErrorKind,
+} from './configuration-store';
+export { ConfigurationStoreError, isConfigurationStoreError } from './configuration-store';

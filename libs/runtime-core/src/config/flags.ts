@@ -79,6 +79,13 @@ export const FLAGS: readonly FlagDef[] = [
     arg: 'host:port',
     help: 'Address of a remote state-svc; when set, state calls go there (split mode) instead of in-process',
   },
+  {
+    name: 'secrets-svc-address',
+    kind: 'value',
+    env: 'TESSERA_SECRETS_SVC',
+    arg: 'host:port',
+    help: 'Address of a remote secrets-svc; when set, secrets API calls go there (split mode) instead of in-process',
+  },
   { name: 'data-dir', kind: 'value', default: '.tessera', arg: 'dir', help: 'Folder of the embedded SQLite stores; relative to the working directory' },
   {
     name: 'tessera-home',

@@ -259,6 +259,14 @@ describe('parseRuntimeArgs errors', () => {
   it('accepts IPv6 host:port for the state service', () => {
     expect(parse(['--state-svc-address', '[::1]:50101']).stateSvcAddress).toBe('[::1]:50101');
   });
+
+  it('takes the secrets-svc address from --secrets-svc-address or TESSERA_SECRETS_SVC, checked as host:port', () => {
+    expect(parse([]).secretsSvcAddress).toBeUndefined();
+    expect(parse(['--secrets-svc-address', 'secrets-svc:50104']).secretsSvcAddress).toBe('secrets-svc:50104');
+    expect(parse([], { TESSERA_SECRETS_SVC: '127.0.0.1:50104' }).secretsSvcAddress).toBe('127.0.0.1:50104');
+    expect(errorOf(['--secrets-svc-address', 'secrets-svc'])).toBe('--secrets-svc-address: expected host:port, e.g. secrets-svc:50104 or 127.0.0.1:50104, got "secrets-svc"');
+    expect(errorOf([], { TESSERA_SECRETS_SVC: 'x:0' })).toBe('TESSERA_SECRETS_SVC: expected host:port, e.g. secrets-svc:50104 or 127.0.0.1:50104, got "x:0"');
+  });
 });
 
 describe('runtimeHelp', () => {

@@ -64,6 +64,8 @@ export interface RuntimeConfig {
   readonly disableH2c: boolean;
   /** host:port of a remote state-svc (split mode for state); undefined = in-process. */
   readonly stateSvcAddress: string | undefined;
+  /** host:port of a remote secrets-svc (split mode for secrets); undefined = in-process. */
+  readonly secretsSvcAddress: string | undefined;
   /** Absolute folder of the embedded stores. */
   readonly dataDir: string;
   /** Absolute per-user folder shared by the user's runtimes on this machine (--tessera-home, TESSERA_HOME). */
@@ -259,6 +261,11 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     throw new ConfigError(`${stateSvc.source}: expected host:port, e.g. state-svc:50101 or 127.0.0.1:50101, got "${stateSvc.value}"`);
   }
 
+  const secretsSvc = r.raw('secrets-svc-address');
+  if (secretsSvc !== undefined && !isHostPort(secretsSvc.value)) {
+    throw new ConfigError(`${secretsSvc.source}: expected host:port, e.g. secrets-svc:50104 or 127.0.0.1:50104, got "${secretsSvc.value}"`);
+  }
+
   const appId = r.string('app-id') ?? '';
   // "||" separates key parts in the state layout (<appId>||<key>), "/" splits invoke URLs.
   if (appId !== '' && !/^[^\s|/]+$/.test(appId)) {
@@ -313,6 +320,7 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     appApiToken: nonEmpty(env['APP_API_TOKEN']),
     disableH2c: truthy(env['DAPR_HTTP_DISABLE_H2C']),
     stateSvcAddress: stateSvc?.value,
+    secretsSvcAddress: secretsSvc?.value,
     dataDir: path(dataDir),
     tesseraHome: path(expandHome(home.value, env)),
     ignoredFlags,

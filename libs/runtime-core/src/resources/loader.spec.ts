@@ -349,6 +349,60 @@ Scopes: [app1]
       expect(entries.some((e) => e.level === 'warn' && e.fields?.['component'] === 'statestore')).toBe(true);
     });
 
+    describe('secret stores first (onSecretStore)', () => {
+      const store = (name: string, extra = '', items = '[]') =>
+        component(name, 'secretstores.local.file', extra).replace('metadata: []', `metadata: ${items}`);
+
+      it('resolves secret stores before the components that read from them, in dependency order, keeping file order', async () => {
+        write('c/a-state.yaml', withRef('{name: db, key: password}', 'auth: {secretStore: files}\n'));
+        write('c/b-files.yaml', store('files', 'auth: {secretStore: vault}\n', '\n  - name: secretsFile\n    secretKeyRef: {name: path, key: path}'));
+        write('c/c-vault.yaml', store('vault'));
+        const started: string[] = [];
+        const values: Record<string, Record<string, string>> = { vault: { path: 'secrets.json' }, files: { db: 's3cr3t' } };
+        const r = await load([join(root, 'c')], {
+          onSecretStore: async (spec) => {
+            started.push(spec.name);
+          },
+          secretResolver: async (s, name, key) => {
+            if (!started.includes(s)) throw new Error(`secret store ${s} is not started yet`);
+            return name === 'path' ? values[s]?.[key] : values[s]?.[name];
+          },
+        });
+        expect(started).toEqual(['vault', 'files']);
+        expect(r.components.map((c) => c.name)).toEqual(['statestore', 'files', 'vault']);
+        expect(r.components[0]?.metadata['redisPassword']).toBe('s3cr3t');
+        expect(r.components[1]?.metadata['secretsFile']).toBe('secrets.json');
+      });
+
+      it('stops on secret stores that read from each other', async () => {
+        write('c/a.yaml', store('a', 'auth: {secretStore: b}\n', '[{name: x, secretKeyRef: {name: x}}]'));
+        write('c/b.yaml', store('b', 'auth: {secretStore: a}\n', '[{name: x, secretKeyRef: {name: x}}]'));
+        expect(await errorOf([join(root, 'c')], { onSecretStore: async () => undefined, secretResolver: async () => 'v' })).toBe(
+          'c/a.yaml: component "a": auth.secretStore: the secret stores "a", "b" read their secretKeyRefs from each other in a cycle; give one of them values or envRefs',
+        );
+      });
+
+      it('does not hand over a secret store that is not loaded for this app, or skipped', async () => {
+        write('c/a.yaml', store('scoped', 'scopes: [other]\n'));
+        write('c/b.yaml', store('broken', '', '[{name: x, secretKeyRef: {name: MISSING}}]').replace('version: v1', 'version: v1\n  ignoreErrors: true'));
+        const started: string[] = [];
+        const r = await load([join(root, 'c')], { onSecretStore: async (spec) => void started.push(spec.name) });
+        expect(started).toEqual([]);
+        expect(r.components).toEqual([]);
+      });
+
+      it('stops loading when onSecretStore throws', async () => {
+        write('c/a.yaml', store('files'));
+        await expect(
+          load([join(root, 'c')], {
+            onSecretStore: async () => {
+              throw new Error('c/a.yaml: component "files": failed to initialise secretstores.local.file: boom');
+            },
+          }),
+        ).rejects.toThrow('failed to initialise secretstores.local.file: boom');
+      });
+    });
+
     it('does not resolve secrets of components that are not loaded for this app', async () => {
       write('c/statestore.yaml', withRef('{name: pw}', 'scopes: [other]\n'));
       expect((await load([join(root, 'c')])).components).toEqual([]);

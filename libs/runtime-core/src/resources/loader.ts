@@ -3,7 +3,9 @@
 // documents. Components are validated and resolved (component.ts); Subscription, Resiliency,
 // Configuration and HTTPEndpoint keep their decoded spec for the parts of the runtime that
 // consume them. Anything else (other kinds, non-Dapr YAML) is skipped with a debug line.
-// The first problem stops loading with a one-line ResourceError.
+// Secret stores are resolved before every other component and handed to onSecretStore (the
+// composition root starts them there), so the others' secretKeyRefs resolve through them; the
+// returned list keeps file order. The first problem stops loading with a one-line ResourceError.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
@@ -44,6 +46,14 @@ export interface LoadResourcesOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Resolves secretKeyRef through the component's auth.secretStore. */
   readonly secretResolver?: SecretResolver;
+  /**
+   * Called with each secret store component (`secretstores.*`) once it is resolved, before any
+   * other component is: the caller creates and initialises the store here, so `secretResolver`
+   * can read through it for the components that follow. Secret stores are resolved first, in
+   * dependency order (one whose auth.secretStore names another secret store of these resources
+   * waits for it); a cycle stops loading. Errors thrown here stop loading as they are.
+   */
+  readonly onSecretStore?: (spec: ComponentSpec) => Promise<void>;
   readonly logger?: Logger;
   /** Files under this folder are shown relative to it in messages. */
   readonly cwd?: string;
@@ -121,7 +131,7 @@ export async function loadResources(paths: readonly string[], opts: LoadResource
   }
 
   const podName = opts.podName ?? opts.env['POD_NAME'] ?? hostname();
-  const components: ComponentSpec[] = [];
+  const selected: ParsedComponent[] = [];
   const seen = new Map<string, ParsedComponent>();
   for (const c of parsed) {
     if (!inNamespace(c.namespace, opts.namespace)) {
@@ -142,9 +152,13 @@ export async function loadResources(paths: readonly string[], opts: LoadResource
       });
     }
     seen.set(c.name, c);
-    let spec: ComponentSpec;
+    selected.push(c);
+  }
+
+  const resolved = new Map<ParsedComponent, ComponentSpec>();
+  const resolve = async (c: ParsedComponent): Promise<ComponentSpec | undefined> => {
     try {
-      spec = await resolveComponent(c, {
+      return await resolveComponent(c, {
         appId: opts.appId,
         namespace: opts.namespace,
         podName,
@@ -159,10 +173,44 @@ export async function loadResources(paths: readonly string[], opts: LoadResource
         component: c.name,
         error: e instanceof Error ? e.message : String(e),
       });
-      continue;
+      return undefined;
     }
-    components.push(spec);
+  };
+
+  // Secret stores first, each after the secret store its own secretKeyRefs read from.
+  const pending = selected.filter(isSecretStore);
+  while (pending.length > 0) {
+    const waiting = new Set(pending.map((c) => c.name));
+    const ready = pending.filter((c) => {
+      const dep = secretStoreDependency(c);
+      return dep === undefined || dep === c.name || !waiting.has(dep);
+    });
+    if (ready.length === 0) {
+      const c = pending[0] as ParsedComponent;
+      throw new ResourceError({
+        file: c.file,
+        resource: `component "${c.name}"`,
+        field: 'auth.secretStore',
+        problem: `the secret stores ${pending.map((p) => `"${p.name}"`).join(', ')} read their secretKeyRefs from each other in a cycle; give one of them values or envRefs`,
+      });
+    }
+    for (const c of ready) {
+      pending.splice(pending.indexOf(c), 1);
+      const spec = await resolve(c);
+      if (spec === undefined) continue;
+      resolved.set(c, spec);
+      await opts.onSecretStore?.(spec);
+    }
   }
+  for (const c of selected) {
+    if (isSecretStore(c)) continue;
+    const spec = await resolve(c);
+    if (spec !== undefined) resolved.set(c, spec);
+  }
+  const components = selected.flatMap((c) => {
+    const spec = resolved.get(c);
+    return spec === undefined ? [] : [spec];
+  });
 
   const keep = (list: RawResource[]): readonly RawResource[] =>
     Object.freeze(list.filter((r) => inNamespace(r.namespace, opts.namespace) && inScope(r.scopes, opts.appId)));
@@ -173,6 +221,16 @@ export async function loadResources(paths: readonly string[], opts: LoadResource
     configurations: keep(others.configurations),
     httpEndpoints: keep(others.httpEndpoints),
   });
+}
+
+/** `secretstores.local.file` and friends: resolved and handed to onSecretStore first. */
+function isSecretStore(c: ParsedComponent): boolean {
+  return c.type.toLowerCase().startsWith('secretstores.');
+}
+
+/** The secret store a component's secretKeyRefs read from, when it has any. */
+function secretStoreDependency(c: ParsedComponent): string | undefined {
+  return c.authSecretStore !== undefined && c.items.some((i) => i.source.kind === 'secret') ? c.authSecretStore : undefined;
 }
 
 function resourceName(doc: YamlMap): string | undefined {

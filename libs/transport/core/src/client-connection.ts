@@ -1,15 +1,18 @@
 // One TCP connection of a FramedClient and the calls waiting on it: Hello first, requests
 // multiplexed by call id, answers matched back, CANCEL for an aborted call, GOAWAY honoured
 // (finish what is in flight, end when drained). Calls still waiting when it closes fail as
-// unreachable. Reconnecting and backoff are the owner's business (FramedClient).
+// unreachable. Server-streaming calls (ClientStream) live in the same table until STREAM_END,
+// ERROR or CANCEL; their items are routed by call id. Reconnecting and backoff are the owner's
+// business (FramedClient).
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ApiError } from '@tessera/contracts';
+import { ClientStream } from './client-stream';
 import { FrameEncoder, FrameError, FrameReader, FrameSink } from './framing';
 import type { AnyMethodDef } from './service';
-import { abortError, codecFailure, DEADLINE_EXCEEDED, fromErrorStatus, unreachable } from './transport-errors';
+import { abortError, codecFailure, DEADLINE_EXCEEDED, fromErrorStatus, protocolFailure, unreachable } from './transport-errors';
 import type { FailureMapper, TransportFailure } from './transport-errors';
-import { ErrorStatus, FrameType } from './wire';
+import { ErrorStatus, FrameType, StreamCredit } from './wire';
 
 /** What a connection needs from the client that owns it. */
 export interface ConnectionOwner {
@@ -28,14 +31,17 @@ export interface ConnectionOwner {
   onClosed(c: ClientConnection): void;
 }
 
-/** Encoder of the client's payload-less control frames (synchronous use, so one per process). */
+/** Encoder of the client's control frames (synchronous use, so one per process). */
 const CONTROL_FRAMES = new FrameEncoder();
+
+/** A call in a connection's table: unary (PendingCall) or streaming (ClientStream). */
+export type ClientCall = PendingCall | ClientStream<unknown>;
 
 export class ClientConnection {
   readonly socket: Socket;
   private readonly sink: FrameSink;
   private readonly reader: FrameReader;
-  private readonly pending = new Map<number, PendingCall>();
+  private readonly pending = new Map<number, ClientCall>();
   private lastId = 0;
   private draining = false;
   wasOpen = false;
@@ -88,15 +94,20 @@ export class ClientConnection {
     return id;
   }
 
-  send(p: PendingCall, frame: Uint8Array, timeoutMs: number): void {
+  send(p: ClientCall, frame: Uint8Array, timeoutMs: number): void {
     this.pending.set(p.id, p);
     if (timeoutMs > 0) p.timer = setTimeout(onPendingDeadline, timeoutMs, p);
     if (p.signal !== undefined) p.signal.addEventListener('abort', p);
     this.sink.write(frame);
   }
 
+  /** Whether `p` is still waiting on this connection. */
+  isPending(p: ClientCall): boolean {
+    return this.pending.get(p.id) === p;
+  }
+
   /** Takes `p` off the books; false when it was settled already. */
-  forget(p: PendingCall): boolean {
+  forget(p: ClientCall): boolean {
     if (this.pending.get(p.id) !== p) return false;
     this.pending.delete(p.id);
     clearTimeout(p.timer);
@@ -107,6 +118,13 @@ export class ClientConnection {
 
   cancel(id: number): void {
     if (!this.socket.destroyed) this.sink.write(CONTROL_FRAMES.empty(id, FrameType.FRAME_TYPE_CANCEL));
+  }
+
+  /** STREAM_CREDIT: the consumer of stream `id` took `items` more. */
+  credit(id: number, items: number): void {
+    if (this.socket.destroyed) return;
+    StreamCredit.encode({ items }, CONTROL_FRAMES.begin());
+    this.sink.write(CONTROL_FRAMES.end(id, FrameType.FRAME_TYPE_STREAM_CREDIT));
   }
 
   /** Resolves when connected; rejects with the reason when the connect fails. */
@@ -122,8 +140,23 @@ export class ClientConnection {
     switch (type) {
       case FrameType.FRAME_TYPE_RESPONSE: {
         const p = this.pending.get(id);
-        if (p !== undefined && this.forget(p)) p.succeed(payload);
+        if (p === undefined || !this.forget(p)) return;
+        if (p instanceof PendingCall) return p.succeed(payload);
+        this.cancel(id);
+        return p.fail(protocolFailure('a unary response to a streaming call'));
+      }
+      case FrameType.FRAME_TYPE_STREAM_ITEM: {
+        const p = this.pending.get(id);
+        if (p === undefined) return; // a stream cancelled a moment ago
+        if (p instanceof ClientStream) return p.onItem(payload);
+        if (this.forget(p)) p.fail(protocolFailure('a stream item for a unary call'));
         return;
+      }
+      case FrameType.FRAME_TYPE_STREAM_END: {
+        const p = this.pending.get(id);
+        if (p === undefined || !this.forget(p)) return;
+        if (p instanceof ClientStream) return p.onEnd();
+        return p.fail(protocolFailure('a stream end for a unary call'));
       }
       case FrameType.FRAME_TYPE_ERROR: {
         if (id === 0) {
@@ -216,6 +249,7 @@ export class PendingCall {
   }
 }
 
-function onPendingDeadline(p: PendingCall): void {
-  if (p.conn.forget(p)) p.fail(DEADLINE_EXCEEDED);
+/** The caller's deadline passed: the server has the same deadline and stops on its own. */
+export function onPendingDeadline(p: ClientCall): void {
+  if (p.conn !== null && p.conn.forget(p)) p.fail(DEADLINE_EXCEEDED);
 }

@@ -10,13 +10,20 @@
 // ctx.deadline: the caller gets its error at once and the server is told (CANCEL, or the deadline
 // it received). A call in flight when the connection breaks fails as unreachable (UNAVAILABLE,
 // retryable); whether it had taken effect on the server is unknown, as with any RPC.
+//
+// Server-streaming methods: `stream(method, req, ctx)` returns an AsyncIterable; each iteration
+// opens one call (ClientStream) on the current connection, with a flow-control window
+// (`streamWindow` items, default 64) so a slow consumer holds the server back instead of filling
+// memory. Breaking out of the loop cancels the call on the server; a dropped connection, the
+// deadline or a server shutting down make the iterator throw after the items already received.
 import { ApiError, GrpcCode } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
 import { emptyRequestHeader, MAX_TIMER_MS, toRequestHeader } from './call-context';
 import { ClientConnection, PendingCall } from './client-connection';
 import type { ConnectionOwner } from './client-connection';
+import { ClientStream } from './client-stream';
 import { DEFAULT_MAX_FRAME_BYTES, FrameEncoder, parseAddress } from './framing';
-import type { MethodDef, ServiceDef } from './service';
+import type { MethodDef, ServiceDef, StreamMethodDef } from './service';
 import { abortError, codecFailure, DEADLINE_EXCEEDED, methodFailure, tooLarge, unreachable } from './transport-errors';
 import type { FailureMapper } from './transport-errors';
 import { FrameType, FRAMING_VERSION, Hello, RequestHeader } from './wire';
@@ -30,6 +37,11 @@ export interface FramedClientOptions {
   readonly maxFrameBytes?: number;
   /** TCP keep-alive probe delay, to notice a vanished server. Default 10 s. */
   readonly keepAliveMs?: number;
+  /**
+   * Streams: items the server may send ahead of the consumer (flow-control window). Default 64;
+   * 0 turns flow control off (the server sends as fast as the socket takes them).
+   */
+  readonly streamWindow?: number;
 }
 
 export class FramedClient implements ConnectionOwner {
@@ -40,6 +52,7 @@ export class FramedClient implements ConnectionOwner {
   readonly keepAliveMs: number;
   readonly serverLabel: string;
   readonly helloFrame: Uint8Array;
+  readonly streamWindow: number;
   private readonly backoffInitial: number;
   private readonly backoffMax: number;
   /** Encoding is synchronous, so one encoder and one header object serve every call. */
@@ -67,6 +80,7 @@ export class FramedClient implements ConnectionOwner {
     this.keepAliveMs = opts.keepAliveMs ?? 10_000;
     this.backoffInitial = opts.reconnectBackoffMs?.initial ?? 50;
     this.backoffMax = opts.reconnectBackoffMs?.max ?? 1000;
+    this.streamWindow = Math.max(0, Math.min(opts.streamWindow ?? 64, 0xffffffff));
     Hello.encode({ service: service.name, version: FRAMING_VERSION }, this.encoder.begin());
     this.helloFrame = this.encoder.end(0, FrameType.FRAME_TYPE_HELLO);
   }
@@ -121,6 +135,54 @@ export class FramedClient implements ConnectionOwner {
     return new Promise<Res>((resolve, reject) => {
       conn.send(new PendingCall(conn, id, md, req, resolve, reject, signal, failure), frame, timeoutMs);
     });
+  }
+
+  /**
+   * Calls the server-streaming method `m`. Each iteration of the returned iterable opens one
+   * call; it yields the server's items in order, ends when the server ends the stream, and throws
+   * the server's ApiError, or `failure(m, req, f)` for a failure of the transport (unreachable,
+   * deadline, ctx.signal aborted, server shutting down), after the items already received. Leaving
+   * the loop early (break, return()) cancels the call on the server.
+   */
+  stream<Req, Res>(m: StreamMethodDef<never, Req, Res>, req: Req, ctx: CallContext, failure: FailureMapper = methodFailure): AsyncIterable<Res> {
+    return { [Symbol.asyncIterator]: () => this.openStream(m, req, ctx, failure) };
+  }
+
+  private openStream<Req, Res>(m: StreamMethodDef<never, Req, Res>, req: Req, ctx: CallContext, failure: FailureMapper): ClientStream<Res> {
+    const failed = (e: ApiError): ClientStream<Res> => ClientStream.failed<Res>(m, req, e);
+    if (this.closed) return failed(failure(m, req, unreachable(this.serverLabel, this.address, 'the client is closed')));
+    const signal = ctx.signal;
+    if (signal !== undefined && signal.aborted) return failed(abortError(m, req, signal, failure));
+    let timeoutMs = 0;
+    if (ctx.deadline !== undefined) {
+      const left = ctx.deadline - Date.now();
+      if (left <= 0) return failed(failure(m, req, DEADLINE_EXCEEDED));
+      timeoutMs = Math.min(Math.ceil(left), MAX_TIMER_MS);
+    }
+    const conn = this.connection();
+    if (conn === null) return failed(failure(m, req, unreachable(this.serverLabel, this.address, this.downReason)));
+
+    const id = conn.nextId();
+    let frame: Uint8Array;
+    try {
+      const w = this.encoder.begin();
+      const h = toRequestHeader(m.id, ctx, timeoutMs, this.header);
+      h.streamWindow = this.streamWindow > 0 ? this.streamWindow : undefined;
+      try {
+        RequestHeader.encode(h, w.fork()).join();
+      } finally {
+        h.streamWindow = undefined;
+      }
+      m.request.encode(req, w);
+      frame = this.encoder.end(id, FrameType.FRAME_TYPE_REQUEST);
+    } catch (e) {
+      this.encoder.abort();
+      return failed(failure(m, req, codecFailure('encode the request', e)));
+    }
+    if (frame.length > this.maxFrameBytes) return failed(failure(m, req, tooLarge('request', frame.length, this.maxFrameBytes)));
+    const s = new ClientStream<Res>(conn, id, m, m.response, req, signal, failure, this.streamWindow);
+    conn.send(s as ClientStream<unknown>, frame, timeoutMs);
+    return s;
   }
 
   /**

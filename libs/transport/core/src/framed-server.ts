@@ -2,18 +2,24 @@
 // for any service described by a ServiceDef. Per call: decode the header and the request, rebuild
 // the CallContext (caller identity, trace context, deadline -> AbortSignal), call the API through
 // the method table, send back the response or the complete ApiError. Calls on one connection run
-// concurrently; the server never orders or queues them. No Nest, no RxJS: an owner (a svc's Nest
-// module, the gateway) calls listen()/close() from its lifecycle hooks.
+// concurrently; the server never orders or queues them. Server-streaming methods send their items
+// as STREAM_ITEM frames, pulled one at a time within the caller's flow-control window and while
+// the socket is not full, then STREAM_END (or ERROR); the producer is stopped (iterator return()
+// and ctx.signal) on CANCEL, deadline, disconnect or shutdown. No Nest, no RxJS: an owner (a svc's
+// Nest module, the gateway) calls listen()/close() from its lifecycle hooks.
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ApiError, GrpcCode } from '@tessera/contracts';
+import type { CallContext } from '@tessera/contracts';
 import { fromRequestHeader, MAX_TIMER_MS } from './call-context';
 import { DEFAULT_MAX_FRAME_BYTES, FrameEncoder, FrameReader, FrameSink } from './framing';
-import type { AnyMethodDef, ServiceDef } from './service';
-import { asApiError, CANCELLED, codecFailure, DEADLINE_EXCEEDED, methodFailure, toErrorStatus, tooLarge } from './transport-errors';
+import { ABORTED, ServerStream } from './server-stream';
+import { isStreamMethod } from './service';
+import type { AnyMethodDef, AnyServiceMethod, AnyStreamMethodDef, ServiceDef } from './service';
+import { asApiError, CANCELLED, codecFailure, DEADLINE_EXCEEDED, methodFailure, shuttingDown, toErrorStatus, tooLarge } from './transport-errors';
 import type { TransportFailure } from './transport-errors';
-import { ErrorStatus, FrameType, FRAMING_VERSION, Hello, RequestHeader } from './wire';
+import { ErrorStatus, FrameType, FRAMING_VERSION, Hello, RequestHeader, StreamCredit } from './wire';
 
 export interface FramedServerOptions {
   /** Largest frame accepted or sent; keep equal to the clients'. Default 64 MiB. */
@@ -81,8 +87,10 @@ export class FramedServer<Api> {
 
   /**
    * Stops accepting connections and tells every client to go away (GOAWAY): calls in flight
-   * finish, clients move new calls to a new connection. After `graceMs` whatever is left is
-   * aborted and its connection destroyed. `close(0)` is a hard stop.
+   * finish, clients move new calls to a new connection; open streams end at once with an
+   * UNAVAILABLE, retryable error ("<server> is shutting down") so their callers can reopen them
+   * elsewhere. After `graceMs` whatever is left is aborted and its connection destroyed.
+   * `close(0)` is a hard stop.
    */
   async close(graceMs = 5000): Promise<void> {
     this.closing = true;
@@ -106,8 +114,10 @@ class ServerConnection<Api> {
   private readonly sink: FrameSink;
   private readonly encoder = new FrameEncoder();
   private readonly service: ServiceDef<Api>;
-  /** Calls the client may cancel or that carry a deadline, by call id. */
-  private readonly abortable = new Map<number, ServerCall<Api>>();
+  /** Calls the client may cancel or that carry a deadline, and every stream, by call id. */
+  private readonly abortable = new Map<number, ServerCall<Api> | ServerStream<Api>>();
+  /** Streams waiting for the socket to drain. */
+  private readonly drainWaiters = new Set<() => void>();
   private hello = false;
   private refused = false;
   readonly closed: Promise<void>;
@@ -129,14 +139,24 @@ class ServerConnection<Api> {
       }
     });
     socket.on('error', () => undefined); // 'close' follows; nothing to answer to a dead peer
+    socket.on('drain', () => this.wakeDrainWaiters());
     socket.once('close', () => {
       for (const call of this.abortable.values()) call.abort(CANCELLED);
       this.abortable.clear();
+      this.wakeDrainWaiters();
     });
   }
 
   goAway(): void {
-    if (!this.socket.destroyed) this.sink.write(this.encoder.empty(0, FrameType.FRAME_TYPE_GOAWAY));
+    if (this.socket.destroyed) return;
+    this.sink.write(this.encoder.empty(0, FrameType.FRAME_TYPE_GOAWAY));
+    const bye = shuttingDown(this.service.serverLabel);
+    for (const call of [...this.abortable.values()]) {
+      if (!(call instanceof ServerStream) || call.aborted) continue;
+      call.abort(bye);
+      this.abortable.delete(call.id);
+      this.sendError(call.id, methodFailure(call.def, call.req, bye));
+    }
   }
 
   destroy(): void {
@@ -151,6 +171,16 @@ class ServerConnection<Api> {
       case FrameType.FRAME_TYPE_CANCEL: {
         const call = this.abortable.get(id);
         if (call) call.abort(CANCELLED);
+        return;
+      }
+      case FrameType.FRAME_TYPE_STREAM_CREDIT: {
+        const call = this.abortable.get(id);
+        if (!(call instanceof ServerStream)) return;
+        try {
+          call.grant(StreamCredit.decode(payload).items);
+        } catch {
+          // a malformed credit grants nothing
+        }
         return;
       }
       default:
@@ -186,7 +216,7 @@ class ServerConnection<Api> {
   private onRequest(id: number, payload: Buffer): void {
     let header: RequestHeader;
     let req: unknown;
-    let def: AnyMethodDef<Api> | undefined;
+    let def: AnyServiceMethod<Api> | undefined;
     try {
       const reader = new BinaryReader(payload);
       header = RequestHeader.decode(reader, reader.uint32());
@@ -199,6 +229,7 @@ class ServerConnection<Api> {
       return this.sendError(id, this.malformed(def, e));
     }
 
+    if (isStreamMethod(def)) return this.startStream(def, req, id, header);
     const timeoutMs = Math.min(header.timeoutMs, MAX_TIMER_MS);
     let call: ServerCall<Api> | undefined;
     if (timeoutMs > 0 || header.cancellable) {
@@ -218,6 +249,94 @@ class ServerConnection<Api> {
       (res) => this.reply(d, r, id, call, res),
       (err: unknown) => this.fail(d, id, call, err),
     );
+  }
+
+  private startStream(def: AnyStreamMethodDef<Api>, req: unknown, id: number, header: RequestHeader): void {
+    const s = new ServerStream(def, req, id, header.streamWindow ?? 0);
+    this.abortable.set(id, s);
+    const timeoutMs = Math.min(header.timeoutMs, MAX_TIMER_MS);
+    if (timeoutMs > 0) s.timer = setTimeout(onDeadline, timeoutMs, s);
+    void this.runStream(s, fromRequestHeader(header, s.controller.signal));
+  }
+
+  /** Pulls the stream's items and sends them until it ends, fails or is aborted. */
+  private async runStream(s: ServerStream<Api>, ctx: CallContext): Promise<void> {
+    const { def, req } = s;
+    let it: AsyncIterator<unknown> | undefined;
+    let settled = false;
+    try {
+      it = def.open(this.owner.api, req, ctx)[Symbol.asyncIterator]();
+      for (;;) {
+        while (!s.aborted && (!s.hasCredit || this.socket.writableNeedDrain)) {
+          const parked = s.park();
+          if (this.socket.writableNeedDrain) this.drainWaiters.add(s.wake);
+          await parked;
+        }
+        if (s.aborted) return;
+        const next = it.next();
+        const r = await Promise.race([next, s.whenAborted]);
+        if (r === ABORTED) {
+          next.catch(() => undefined);
+          return;
+        }
+        if (r.done === true) {
+          settled = true;
+          if (this.finishStream(s)) this.sink.write(this.encoder.empty(s.id, FrameType.FRAME_TYPE_STREAM_END));
+          return;
+        }
+        if (!this.sendItem(s, r.value)) return;
+        s.consume();
+      }
+    } catch (err) {
+      settled = true;
+      if (!this.finishStream(s)) return;
+      const e = asApiError(this.service.serverLabel, def.name, err);
+      if (e !== err) this.owner.onInternalError?.(err, def.name);
+      this.sendError(s.id, e);
+    } finally {
+      this.finishStream(s);
+      this.drainWaiters.delete(s.wake);
+      if (!settled && it?.return !== undefined) {
+        try {
+          void Promise.resolve(it.return()).catch(() => undefined);
+        } catch {
+          // the producer's own cleanup failed; nothing left to tell anyone
+        }
+      }
+    }
+  }
+
+  /** Sends one item; false (after sending the error) when it cannot be encoded or is too large. */
+  private sendItem(s: ServerStream<Api>, value: unknown): boolean {
+    if (s.aborted || this.socket.destroyed) return false;
+    let frame: Uint8Array;
+    try {
+      s.def.response.encode(value, this.encoder.begin());
+      frame = this.encoder.end(s.id, FrameType.FRAME_TYPE_STREAM_ITEM);
+    } catch (e) {
+      this.encoder.abort();
+      if (this.finishStream(s)) this.sendError(s.id, methodFailure(s.def, s.req, codecFailure('encode a stream item', e)));
+      return false;
+    }
+    if (frame.length > this.owner.maxFrameBytes) {
+      if (this.finishStream(s)) this.sendError(s.id, methodFailure(s.def, s.req, tooLarge('stream item', frame.length, this.owner.maxFrameBytes)));
+      return false;
+    }
+    this.sink.write(frame);
+    return true;
+  }
+
+  /** Takes the stream off the books; true when its end may still be sent to the caller. */
+  private finishStream(s: ServerStream<Api>): boolean {
+    clearTimeout(s.timer);
+    if (this.abortable.get(s.id) === s) this.abortable.delete(s.id);
+    return !s.aborted && !this.socket.destroyed;
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const w of waiters) w();
   }
 
   private finish(call: ServerCall<Api> | undefined): boolean {
@@ -270,7 +389,7 @@ class ServerConnection<Api> {
     });
   }
 
-  private malformed(def: AnyMethodDef<Api> | undefined, e: unknown): ApiError {
+  private malformed(def: AnyServiceMethod<Api> | undefined, e: unknown): ApiError {
     const reason = e instanceof Error ? e.message : String(e);
     const what = def ? `the ${def.name} request` : 'the request';
     return new ApiError({
@@ -301,6 +420,6 @@ class ServerCall<Api> {
   }
 }
 
-function onDeadline(call: ServerCall<unknown>): void {
+function onDeadline(call: { abort(f: TransportFailure): void }): void {
   call.abort(DEADLINE_EXCEEDED);
 }

@@ -1,8 +1,9 @@
 // @tessera/transport-core: Tessera's internal framed RPC transport, independent of any service.
 // A service (state-svc's StateService, the gateways' InvokeService, ...) declares a method table
-// (defineService/defineMethod over its XxxMethod wire ids) and wraps FramedServer / FramedClient
-// in its own typed server and client; everything on the wire is shared and described by
-// libs/contracts/proto/tessera/internal/v1/transport.proto.
+// (defineService over defineMethod / defineStreamMethod entries keyed by its XxxMethod wire ids)
+// and wraps FramedServer / FramedClient in its own typed server and client (unary calls with
+// `call`, server-streaming calls with `stream`, an AsyncIterable); everything on the wire is
+// shared and described by libs/contracts/proto/tessera/internal/v1/transport.proto.
 //
 // Why a framed protocol over one TCP socket and not @grpc/grpc-js (bench/RESULTS.md, "Internal
 // transport"): on the 2-core target a grpc-js unary client spends ~110 µs of CPU per call and tops
@@ -12,8 +13,9 @@ export { FramedServer } from './framed-server';
 export type { FramedServerOptions } from './framed-server';
 export { FramedClient } from './framed-client';
 export type { FramedClientOptions } from './framed-client';
-export { defineMethod, defineService } from './service';
-export type { AnyMethodDef, MethodDef, ServiceDef, ServiceInit } from './service';
+export { defineMethod, defineService, defineStreamMethod, isStreamMethod } from './service';
+export type { AnyMethodDef, AnyServiceMethod, AnyStreamMethodDef, MethodDef, MethodInfo, ServiceDef, ServiceInit, StreamMethodDef } from './service';
+export type { ClientStream } from './client-stream';
 export {
   abortError,
   asApiError,
@@ -23,6 +25,8 @@ export {
   fromErrorStatus,
   internalError,
   methodFailure,
+  protocolFailure,
+  shuttingDown,
   toErrorStatus,
   tooLarge,
   unreachable,

@@ -1,5 +1,5 @@
 // What a service served over the framed transport declares: its name, how error messages name
-// the two sides, and its method table. The table maps each wire method id (the service's
+// the two sides, and its method table (unary methods and server-streaming ones). The table maps each wire method id (the service's
 // XxxMethod enum in tessera/internal/v1/<service>.proto) to the codecs of its messages, how the
 // server calls the API and how the caller's errors for that operation are worded. Built once at
 // load and frozen; the hot path only indexes into it.
@@ -29,6 +29,45 @@ export interface MethodDef<Api, Req, Res> {
 /** A method of any message types, as the generic server and client handle it. */
 export type AnyMethodDef<Api> = MethodDef<Api, unknown, unknown>;
 
+/**
+ * One server-streaming RPC: one request, then any number of response messages (STREAM_ITEM
+ * frames) until the stream completes (STREAM_END) or fails (ERROR). `open` is called once per
+ * call; the server pulls the iterator one item at a time (honouring the caller's flow-control
+ * window) and calls its return() when the caller cancels, the deadline passes, the connection
+ * drops or the server shuts down; ctx.signal is aborted in each of those cases too. A throw from
+ * open() or from the iterator ends the stream with that error.
+ */
+export interface StreamMethodDef<Api, Req, Res> {
+  readonly id: number;
+  readonly name: string;
+  readonly errorCode: string;
+  readonly request: Codec<Req>;
+  readonly response: Codec<Res>;
+  readonly streaming: true;
+  describe(req: Req): string;
+  /** Server side: open the stream of responses. */
+  open(api: Api, req: Req, ctx: CallContext): AsyncIterable<Res>;
+}
+
+/** A streaming method of any message types. */
+export type AnyStreamMethodDef<Api> = StreamMethodDef<Api, unknown, unknown>;
+
+/** What failure wording needs of any method, unary or streaming. */
+export interface MethodInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly errorCode: string;
+  describe(req: unknown): string;
+}
+
+/** An entry of a method table. */
+export type AnyServiceMethod<Api> = AnyMethodDef<Api> | AnyStreamMethodDef<Api>;
+
+/** Narrows a table entry to a streaming method. */
+export function isStreamMethod<Api>(d: AnyServiceMethod<Api>): d is AnyStreamMethodDef<Api> {
+  return (d as { streaming?: unknown }).streaming === true;
+}
+
 export interface ServiceDef<Api> {
   /** Fully qualified service name, sent in Hello ("tessera.internal.v1.StateService"). */
   readonly name: string;
@@ -37,7 +76,7 @@ export interface ServiceDef<Api> {
   /** How messages name the calling side ("... is it older than the gateway?"). */
   readonly clientLabel: string;
   /** Method defs indexed by wire id; holes are undefined. */
-  readonly methods: ReadonlyArray<AnyMethodDef<Api> | undefined>;
+  readonly methods: ReadonlyArray<AnyServiceMethod<Api> | undefined>;
 }
 
 export interface ServiceInit<Api> {
@@ -45,7 +84,7 @@ export interface ServiceInit<Api> {
   readonly serverLabel: string;
   readonly clientLabel: string;
   /** The RPCs, e.g. an object of `defineMethod(...)` results keyed by API method name. */
-  readonly methods: Readonly<Record<string, AnyMethodDef<Api>>> | ReadonlyArray<AnyMethodDef<Api>>;
+  readonly methods: Readonly<Record<string, AnyServiceMethod<Api>>> | ReadonlyArray<AnyServiceMethod<Api>>;
 }
 
 /** Freezes one method definition (typed, so `describe`/`invoke` see the real message types). */
@@ -53,12 +92,17 @@ export function defineMethod<Api, Req, Res>(d: MethodDef<Api, Req, Res>): Method
   return Object.freeze(d);
 }
 
+/** Freezes one streaming method definition. */
+export function defineStreamMethod<Api, Req, Res>(d: Omit<StreamMethodDef<Api, Req, Res>, 'streaming'>): StreamMethodDef<Api, Req, Res> {
+  return Object.freeze({ ...d, streaming: true as const });
+}
+
 /** Builds the method table; throws on an id that is not a positive integer or is used twice. */
 export function defineService<Api>(init: ServiceInit<Api>): ServiceDef<Api> {
-  const byId: Array<AnyMethodDef<Api> | undefined> = [];
-  const defs: ReadonlyArray<AnyMethodDef<Api>> = Array.isArray(init.methods)
-    ? (init.methods as ReadonlyArray<AnyMethodDef<Api>>)
-    : Object.values(init.methods as Readonly<Record<string, AnyMethodDef<Api>>>);
+  const byId: Array<AnyServiceMethod<Api> | undefined> = [];
+  const defs: ReadonlyArray<AnyServiceMethod<Api>> = Array.isArray(init.methods)
+    ? (init.methods as ReadonlyArray<AnyServiceMethod<Api>>)
+    : Object.values(init.methods as Readonly<Record<string, AnyServiceMethod<Api>>>);
   for (const d of defs) {
     if (!Number.isInteger(d.id) || d.id <= 0 || d.id > 0xffff) {
       throw new Error(`${init.name}: method ${d.name} has an invalid wire id ${d.id}`);

@@ -7,7 +7,7 @@
 // Stacks never cross the wire.
 import { ApiError, GrpcCode, isApiError } from '@tessera/contracts';
 import type { ErrorDetail } from '@tessera/contracts';
-import type { AnyMethodDef } from './service';
+import type { MethodInfo } from './service';
 import type { ErrorStatus } from './wire';
 
 export function toErrorStatus(e: ApiError): ErrorStatus {
@@ -72,7 +72,7 @@ export interface TransportFailure {
 }
 
 /** Turns a transport failure of one call into the ApiError its caller gets. */
-export type FailureMapper = (m: AnyMethodDef<never>, req: unknown, f: TransportFailure) => ApiError;
+export type FailureMapper = (m: MethodInfo, req: unknown, f: TransportFailure) => ApiError;
 
 /** The default FailureMapper: the operation's code, "<describe(req)>: <reason>", HTTP 500. */
 export const methodFailure: FailureMapper = (m, req, f) =>
@@ -87,6 +87,16 @@ export const methodFailure: FailureMapper = (m, req, f) =>
 /** The server cannot be reached, or the connection broke with the call in flight. */
 export function unreachable(serverLabel: string, address: string, reason: string): TransportFailure {
   return { kind: 'unavailable', reason: `${serverLabel} at ${address} is unreachable: ${reason}`, grpcCode: GrpcCode.UNAVAILABLE, retryable: true };
+}
+
+/** The server is shutting down: its streams end with this so callers can open them elsewhere. */
+export function shuttingDown(serverLabel: string): TransportFailure {
+  return { kind: 'unavailable', reason: `${serverLabel} is shutting down`, grpcCode: GrpcCode.UNAVAILABLE, retryable: true };
+}
+
+/** The peer broke the framing rules for a call (e.g. a stream frame on a unary call). */
+export function protocolFailure(reason: string): TransportFailure {
+  return { kind: 'codec', reason: `protocol error: ${reason}`, grpcCode: GrpcCode.INTERNAL, retryable: false };
 }
 
 /** The caller's deadline passed before the answer came (Go's context.DeadlineExceeded text). */
@@ -122,7 +132,7 @@ export function codecFailure(what: string, e: unknown): TransportFailure {
 }
 
 /** The error an abort of `signal` rejects with: its reason if that is an ApiError already. */
-export function abortError(m: AnyMethodDef<never>, req: unknown, signal: AbortSignal, map: FailureMapper): ApiError {
+export function abortError(m: MethodInfo, req: unknown, signal: AbortSignal, map: FailureMapper): ApiError {
   const r: unknown = signal.reason;
   if (isApiError(r)) return r;
   if (typeof r === 'object' && r !== null && (r as { name?: unknown }).name === 'TimeoutError') return map(m, req, DEADLINE_EXCEEDED);

@@ -2,7 +2,7 @@
 // re-exported for this lib, plus the framing version and the codec shape of generated messages.
 import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 
-export { ErrorStatus, FrameType, Hello, RequestHeader } from '@tessera/contracts';
+export { ErrorStatus, FrameType, Hello, RequestHeader, StreamCredit } from '@tessera/contracts';
 
 /** What ts-proto generates for every message: `export const X: MessageFns<X>`. */
 export interface Codec<T> {

@@ -26,6 +26,17 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
  *     CANCEL    empty: the caller gave up; the server aborts the call's signal, sends nothing back
  *     GOAWAY    empty (server -> client): draining, finish calls in flight, open a new connection
  *               for new calls
+ *
+ * Server-streaming calls (a method the service declares as streaming) use the same REQUEST, then:
+ *     STREAM_ITEM   server -> client: one response message of the stream, in order
+ *     STREAM_END    server -> client, empty: the stream completed; the call is over
+ *     ERROR         server -> client: the stream failed (or was refused); the call is over
+ *     CANCEL        client -> server: the consumer stopped; the server ends the call, sends nothing
+ *     STREAM_CREDIT client -> server, StreamCredit: the consumer may take `items` more messages
+ * Flow control: RequestHeader.stream_window is the number of items the server may send before it
+ * waits for STREAM_CREDIT; 0 = no flow control. A server that does not know the method answers
+ * ERROR (ERR_API_UNIMPLEMENTED), so a newer client fails cleanly against an older server; unary
+ * calls never see these frame types (older peers ignore unknown frame types).
  */
 
 export enum FrameType {
@@ -36,6 +47,9 @@ export enum FrameType {
   FRAME_TYPE_ERROR = 4,
   FRAME_TYPE_CANCEL = 5,
   FRAME_TYPE_GOAWAY = 6,
+  FRAME_TYPE_STREAM_ITEM = 7,
+  FRAME_TYPE_STREAM_END = 8,
+  FRAME_TYPE_STREAM_CREDIT = 9,
 }
 
 /** First frame of a connection: which service the client expects to reach. */
@@ -66,6 +80,16 @@ export interface RequestHeader {
    * app_id and namespace it is the caller identity a callee's access-control policy matches on.
    */
   trustDomain: string;
+  /**
+   * Streaming calls only: items the server may send before it waits for STREAM_CREDIT; absent or 0
+   * = no flow control (the server sends as fast as the consumer's socket takes them).
+   */
+  streamWindow?: number | undefined;
+}
+
+/** Payload of STREAM_CREDIT: more items the consumer is ready for (added to what is left). */
+export interface StreamCredit {
+  items: number;
 }
 
 /**
@@ -154,6 +178,7 @@ function createBaseRequestHeader(): RequestHeader {
     timeoutMs: 0,
     cancellable: false,
     trustDomain: "",
+    streamWindow: undefined,
   };
 }
 
@@ -182,6 +207,9 @@ export const RequestHeader: MessageFns<RequestHeader> = {
     }
     if (message.trustDomain !== "") {
       writer.uint32(66).string(message.trustDomain);
+    }
+    if (message.streamWindow !== undefined) {
+      writer.uint32(72).uint32(message.streamWindow);
     }
     return writer;
   },
@@ -261,6 +289,60 @@ export const RequestHeader: MessageFns<RequestHeader> = {
             }
 
             message.trustDomain = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.streamWindow = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStreamCredit(): StreamCredit {
+  return { items: 0 };
+}
+
+export const StreamCredit: MessageFns<StreamCredit> = {
+  encode(message: StreamCredit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.items !== 0) {
+      writer.uint32(8).uint32(message.items);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamCredit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamCredit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.items = reader.uint32();
             continue;
           }
         }

@@ -1,0 +1,2 @@
+// Public surface of @tessera/secretstore-file.
+export { createFileSecretStore, FileSecretStore } from './file-secret-store';
