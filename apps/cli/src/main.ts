@@ -2,6 +2,9 @@
 import { listCommand, runCommand, stopCommand } from '@tessera/cli';
 import type { CliIo } from '@tessera/cli';
 import { bootApps, bootRuntime, bootStateSvc, processIo } from '@tessera/nest';
+import { bootSecretsSvc } from '@tessera/nest';
+import { bootLockSvc } from '@tessera/nest';
+import { bootConfigurationSvc } from '@tessera/nest';
 import { runtimeHelp } from '@tessera/runtime-core';
 
 const USAGE = `Usage: tessera <command> [flags]
@@ -17,6 +20,13 @@ Commands:
               (a durable SQLite state store in .tessera/). Takes daprd's flags.
   gateway     Start one app's gateway only; with --state-svc-address the state block is remote.
   state-svc   Start the state building block as a service for gateways in split mode.
+  secrets-svc Start the secrets building block as a service for gateways in split mode
+              (port 50104); gateways use it with --secrets-svc-address.
+  lock-svc    Start the distributed lock building block as a service for gateways in split mode
+              (port 50106); gateways use it with --lock-svc-address.
+  configuration-svc
+              Start the configuration building block as a service for gateways in split mode
+              (port 50105); gateways use it with --configuration-svc-address.
   help        Show this text; 'tessera <command> --help' shows a command's flags.
 
 Examples:
@@ -26,6 +36,9 @@ Examples:
   npx tessera runtime --app-id orders --resources-path ./components
   npx tessera state-svc --resources-path ./components --port 50101
   npx tessera gateway --app-id orders --state-svc-address 127.0.0.1:50101
+  npx tessera secrets-svc --resources-path ./components --port 50104
+  npx tessera lock-svc --resources-path ./components --port 50106
+  npx tessera configuration-svc --resources-path ./components --port 50105
 `;
 
 function cliIo(argv: readonly string[]): CliIo {
@@ -67,6 +80,15 @@ switch (command) {
     break;
   case 'gateway':
     void bootRuntime(processIo(rest), false);
+    break;
+  case 'secrets-svc':
+    void bootSecretsSvc(processIo(rest));
+    break;
+  case 'lock-svc':
+    void bootLockSvc(processIo(rest));
+    break;
+  case 'configuration-svc':
+    void bootConfigurationSvc(processIo(rest));
     break;
   case 'state-svc':
     void bootStateSvc(processIo(rest));

@@ -152,6 +152,18 @@ describe('GrpcAppChannel', () => {
     const unknown = await channel.callRaw('/test.Raw/Nope', Buffer.from('x'), new grpc.Metadata(), ctx());
     expect(unknown.status.code).toBe(grpc.status.UNIMPLEMENTED);
   });
+
+  it('callRaw answers UNIMPLEMENTED at once (no hang) when the method streams its response', async () => {
+    const out = await channel.callRaw('/test.Raw/Stream', Buffer.from('x'), new grpc.Metadata(), ctx());
+    expect(out.status.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(out.status.details).toMatch(/streaming gRPC calls is not supported/);
+    expect(out.response.length).toBe(0);
+  });
+
+  it('callRaw reports OK without a message as UNIMPLEMENTED (as grpc-js does for unary calls)', async () => {
+    const out = await channel.callRaw('/test.Raw/Empty', Buffer.from('x'), new grpc.Metadata(), ctx());
+    expect(out.status).toEqual({ code: grpc.status.UNIMPLEMENTED, details: 'No message received' });
+  });
 });
 
 describe('GrpcAppChannel --app-max-concurrency', () => {

@@ -149,7 +149,7 @@ export class GrpcAppChannel implements AppChannel {
       if (ctx.tracestate !== undefined && ctx.tracestate !== '') md.set('tracestate', ctx.tracestate);
       else md.remove('tracestate');
     }
-    const out = await this.guarded(ctx, (watch) => this.unary<Buffer, Buffer>(path, identity, identity, request, md, ctx.deadline, watch));
+    const out = await this.guarded(ctx, (watch) => this.rawUnary(path, request, md, ctx.deadline, watch));
     return {
       response: out.code === grpc.status.OK && out.response !== undefined ? out.response : Buffer.alloc(0),
       metadata: out.headers ?? new grpc.Metadata(),
@@ -197,6 +197,93 @@ export class GrpcAppChannel implements AppChannel {
     } finally {
       watch.dispose();
     }
+  }
+
+  /**
+   * A raw unary call made as a server-streaming one (the same bytes on the wire), so an answer of
+   * several messages is seen: a method that streams its response is not unary, and proxying
+   * streams is not supported — UNIMPLEMENTED at once, the app's call cancelled. (grpc-js' unary
+   * client would wait forever for such a call to end.) OK without a message is UNIMPLEMENTED too,
+   * as grpc-js reports it for unary calls.
+   */
+  private rawUnary(path: string, request: Buffer, md: grpc.Metadata, deadline: number | undefined, watch: CallWatch): Promise<UnaryOutcome<Buffer>> {
+    if (watch.error !== undefined) return Promise.reject(watch.error);
+    return new Promise<UnaryOutcome<Buffer>>((resolve, reject) => {
+      let settled = false;
+      let headers: grpc.Metadata | undefined;
+      const messages: Buffer[] = [];
+      let status: grpc.StatusObject | undefined;
+      let ended = false;
+      const options: grpc.CallOptions = deadline !== undefined ? { deadline } : {};
+      const budgetMs = deadline !== undefined ? Math.max(0, Math.ceil(deadline - Date.now())) : 0;
+      let call: grpc.ClientReadableStream<Buffer>;
+      try {
+        call = this.client.makeServerStreamRequest(path, identity, identity, request, md, options);
+      } catch (e) {
+        reject(InvokeErrors.failed(this.appId, `error invoking app channel: ${(e as Error).message}`));
+        return;
+      }
+      const settle = (outcome: UnaryOutcome<Buffer>): void => {
+        if (settled) return;
+        settled = true;
+        watch.onAbort(undefined);
+        resolve(outcome);
+      };
+      // Runs once the status is in and, for OK, every message has been read.
+      const finish = (): void => {
+        if (settled || status === undefined || (status.code === grpc.status.OK && !ended)) return;
+        const { code, details, metadata: trailers } = status;
+        if (code === grpc.status.UNAVAILABLE && TRANSPORT_FAILURE.test(details)) {
+          settled = true;
+          watch.onAbort(undefined);
+          reject(InvokeErrors.appUnavailable(this.appId, `error invoking app channel: ${details}`));
+          return;
+        }
+        if (code === grpc.status.DEADLINE_EXCEEDED && deadline !== undefined && Date.now() >= deadline - 1) {
+          settled = true;
+          watch.onAbort(undefined);
+          reject(watch.error ?? InvokeErrors.timeout(this.appId, budgetMs));
+          return;
+        }
+        if (code === grpc.status.OK && messages.length === 0) {
+          settle({ response: undefined, headers, code: grpc.status.UNIMPLEMENTED, details: 'No message received', trailers });
+          return;
+        }
+        settle({ response: code === grpc.status.OK ? messages[0] : undefined, headers, code, details, trailers });
+      };
+      call.on('metadata', (m: grpc.Metadata) => {
+        headers = m;
+      });
+      call.on('data', (m: Buffer) => {
+        messages.push(m);
+        if (messages.length === 2) {
+          settle({
+            response: undefined,
+            headers,
+            code: grpc.status.UNIMPLEMENTED,
+            details: `proxying of streaming gRPC calls is not supported by this Tessera build yet: ${path} answered with more than one message`,
+            trailers: new grpc.Metadata(),
+          });
+          call.cancel();
+        }
+      });
+      call.on('end', () => {
+        ended = true;
+        finish();
+      });
+      // A non-OK status is also emitted as 'error'; 'status' carries everything needed.
+      call.on('error', () => undefined);
+      call.on('status', (s: grpc.StatusObject) => {
+        status = s;
+        finish();
+      });
+      watch.onAbort((err) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+        call.cancel();
+      });
+    });
   }
 
   private unary<Req, Res>(

@@ -116,8 +116,37 @@ export async function startGrpcTestApp(): Promise<GrpcTestApp> {
         responseSerialize: identity,
         responseDeserialize: identity,
       },
+      stream: {
+        path: '/test.Raw/Stream',
+        requestStream: false,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+      empty: {
+        path: '/test.Raw/Empty',
+        requestStream: false,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
     },
     {
+      /** Server streaming: two messages (not proxyable as unary). */
+      stream(call: grpc.ServerWritableStream<Buffer, Buffer>) {
+        calls.push({ method: '/test.Raw/Stream', metadata: call.metadata.toJSON() });
+        call.write(Buffer.from('one'));
+        call.write(Buffer.from('two'));
+        call.end();
+      },
+      /** OK without any message. */
+      empty(call: grpc.ServerWritableStream<Buffer, Buffer>) {
+        call.end();
+      },
       echo(call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
         calls.push({ method: '/test.Raw/Echo', metadata: call.metadata.toJSON() });
         if (call.request.toString() === 'fail') {

@@ -16,6 +16,12 @@ import type { LoadedComponents } from './resources.module';
 import { RuntimeBaseModule } from './resources.module';
 import { StateModule } from './state.module';
 import { StateSvcModule } from './state-svc.module';
+import { SecretsModule } from './secrets.module';
+import { SecretsSvcModule } from './secrets-svc.module';
+import { LockModule } from './lock.module';
+import { LockSvcModule } from './lock-svc.module';
+import { ConfigurationModule } from './configuration.module';
+import { ConfigurationSvcModule } from './configuration-svc.module';
 import { TESSERA_VERSION } from './version';
 
 export interface BootIo {
@@ -115,9 +121,12 @@ export async function bootRuntime(io: BootIo, banner: boolean): Promise<INestApp
   for (const f of config.deprecatedFlags) logger.warn(`flag ${f} is deprecated`);
   for (const w of notYetEffective(config)) logger.warn(w);
   const state = config.stateSvcAddress ? StateModule.remote(config.stateSvcAddress) : StateModule.inProcess();
+  const secrets = config.secretsSvcAddress ? SecretsModule.remote(config.secretsSvcAddress) : SecretsModule.inProcess();
+  const lock = config.lockSvcAddress ? LockModule.remote(config.lockSvcAddress) : LockModule.inProcess();
+  const configuration = config.configurationSvcAddress ? ConfigurationModule.remote(config.configurationSvcAddress) : ConfigurationModule.inProcess();
   const module = {
     module: class TesseraRuntime {},
-    imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(state)],
+    imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(state, secrets, lock, configuration)],
   };
   try {
     return await serve(module, config, logger, (app) => {
@@ -132,7 +141,13 @@ export async function bootRuntime(io: BootIo, banner: boolean): Promise<INestApp
 
 function bannerText(config: RuntimeConfig, l: { host: string; httpPort: number; grpcPort: number }, res: LoadedComponents): string {
   const base = `http://${l.host}:${l.httpPort}`;
-  const mode = config.stateSvcAddress ? `split: state at ${config.stateSvcAddress}` : 'all-in-one';
+  const remote = [
+    ...(config.stateSvcAddress ? [`state at ${config.stateSvcAddress}`] : []),
+    ...(config.secretsSvcAddress ? [`secrets at ${config.secretsSvcAddress}`] : []),
+    ...(config.lockSvcAddress ? [`lock at ${config.lockSvcAddress}`] : []),
+    ...(config.configurationSvcAddress ? [`configuration at ${config.configurationSvcAddress}`] : []),
+  ];
+  const mode = remote.length > 0 ? `split: ${remote.join(', ')}` : 'all-in-one';
   const lines = [
     '',
     `  Tessera ${TESSERA_VERSION} is up (${mode}${res.embeddedDefaults ? ', embedded defaults' : ''})${config.appId ? ` for app "${config.appId}"` : ''}`,
@@ -143,6 +158,18 @@ function bannerText(config: RuntimeConfig, l: { host: string; httpPort: number; 
   for (const s of stores) {
     const where = res.embeddedDefaults ? `, ${s.metadata['connectionString'] ?? ''}` : '';
     lines.push(`    state store     ${s.name} (${s.type}${where})`);
+  }
+  if (!config.secretsSvcAddress) {
+    for (const s of res.secretStores.all()) lines.push(`    secret store    ${s.name} (${s.type})`);
+  }
+  if (!config.lockSvcAddress) {
+    for (const s of res.components.filter((c) => c.type.startsWith('lock.'))) {
+      const where = res.embeddedDefaults ? `, ${s.metadata['connectionString'] ?? ''}` : '';
+      lines.push(`    lock store      ${s.name} (${s.type}${where})`);
+    }
+  }
+  if (!config.configurationSvcAddress) {
+    for (const s of res.components.filter((c) => c.type.startsWith('configuration.'))) lines.push(`    config store    ${s.name} (${s.type})`);
   }
   const store = stores[0]?.name;
   if (store) {
@@ -160,9 +187,9 @@ function bannerText(config: RuntimeConfig, l: { host: string; httpPort: number; 
 export const STATE_SVC_DEFAULT_PORT = 50101;
 
 /** Splits the service's own `--port` flag off the runtime flags it shares with the runtime. */
-function servicePort(argv: readonly string[]): { port: number; rest: string[] } {
+function servicePort(argv: readonly string[], defaultPort = STATE_SVC_DEFAULT_PORT): { port: number; rest: string[] } {
   const rest: string[] = [];
-  let port = STATE_SVC_DEFAULT_PORT;
+  let port = defaultPort;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     let v: string | undefined;
@@ -200,6 +227,108 @@ export async function bootStateSvc(io: BootIo): Promise<INestApplicationContext>
     imports: [
       RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
       StateSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
+    ],
+  };
+  try {
+    return await serve(module, config, logger, () => undefined);
+  } catch (e) {
+    return fail(io, e);
+  }
+}
+
+export const SECRETS_SVC_DEFAULT_PORT = 50104;
+
+/** secrets-svc: the secrets block behind the internal transport, for the gateways of every app. */
+export async function bootSecretsSvc(io: BootIo): Promise<INestApplicationContext> {
+  let config: RuntimeConfig;
+  let port: number;
+  try {
+    const split = servicePort(io.argv, SECRETS_SVC_DEFAULT_PORT);
+    port = split.port;
+    config = parseRuntimeArgs(split.rest, io.env, io.cwd);
+  } catch (e) {
+    return fail(io, e);
+  }
+  if (config.help) {
+    io.stdout.write(
+      `tessera secrets-svc [--port ${SECRETS_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path (none: the embedded secretstore, this process's environment), --config (secret scopes applied to every caller), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
+    );
+    process.exit(0);
+  }
+  const logger = loggerFor(config, '', io.stderr).child({ scope: 'secrets-svc' });
+  const module = {
+    module: class TesseraSecretsSvc {},
+    imports: [
+      RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
+      SecretsSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
+    ],
+  };
+  try {
+    return await serve(module, config, logger, () => undefined);
+  } catch (e) {
+    return fail(io, e);
+  }
+}
+
+export const LOCK_SVC_DEFAULT_PORT = 50106;
+
+/** lock-svc: the distributed lock block behind the internal transport, for the gateways of every app. */
+export async function bootLockSvc(io: BootIo): Promise<INestApplicationContext> {
+  let config: RuntimeConfig;
+  let port: number;
+  try {
+    const split = servicePort(io.argv, LOCK_SVC_DEFAULT_PORT);
+    port = split.port;
+    config = parseRuntimeArgs(split.rest, io.env, io.cwd);
+  } catch (e) {
+    return fail(io, e);
+  }
+  if (config.help) {
+    io.stdout.write(
+      `tessera lock-svc [--port ${LOCK_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path (none: the embedded lockstore, SQLite in <data-dir>/lock.db), --data-dir, --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
+    );
+    process.exit(0);
+  }
+  const logger = loggerFor(config, '', io.stderr).child({ scope: 'lock-svc' });
+  const module = {
+    module: class TesseraLockSvc {},
+    imports: [
+      RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
+      LockSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
+    ],
+  };
+  try {
+    return await serve(module, config, logger, () => undefined);
+  } catch (e) {
+    return fail(io, e);
+  }
+}
+
+export const CONFIGURATION_SVC_DEFAULT_PORT = 50105;
+
+/** configuration-svc: the configuration block behind the internal transport, for the gateways of every app. */
+export async function bootConfigurationSvc(io: BootIo): Promise<INestApplicationContext> {
+  let config: RuntimeConfig;
+  let port: number;
+  try {
+    const split = servicePort(io.argv, CONFIGURATION_SVC_DEFAULT_PORT);
+    port = split.port;
+    config = parseRuntimeArgs(split.rest, io.env, io.cwd);
+  } catch (e) {
+    return fail(io, e);
+  }
+  if (config.help) {
+    io.stdout.write(
+      `tessera configuration-svc [--port ${CONFIGURATION_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path (configuration.redis / configuration.postgresql components; there is no embedded configuration store), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
+    );
+    process.exit(0);
+  }
+  const logger = loggerFor(config, '', io.stderr).child({ scope: 'configuration-svc' });
+  const module = {
+    module: class TesseraConfigurationSvc {},
+    imports: [
+      RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
+      ConfigurationSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
     ],
   };
   try {

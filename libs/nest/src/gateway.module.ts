@@ -3,8 +3,8 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { BeforeApplicationShutdown, DynamicModule, OnApplicationBootstrap } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { INVOKE_API, METADATA_API, STATE_API } from '@tessera/contracts';
-import type { InvokeApi, MetadataApi, StateApi } from '@tessera/contracts';
+import { INVOKE_API, METADATA_API, SECRETS_API, STATE_API } from '@tessera/contracts';
+import type { InvokeApi, MetadataApi, SecretsApi, StateApi } from '@tessera/contracts';
 import { MetadataBlock } from '@tessera/block-metadata';
 import { createHttpEdge } from '@tessera/edge-http';
 import { GrpcEdge } from '@tessera/edge-grpc';
@@ -13,6 +13,13 @@ import type { RuntimeConfig } from '@tessera/runtime-core';
 import { CONCRETE_APP_CHANNEL, InvokeModule } from './invoke.module';
 import type { ConcreteAppChannel } from '@tessera/app-channel';
 import { LifecycleService } from './lifecycle.service';
+import { SecretsModule } from './secrets.module';
+import { LockModule } from './lock.module';
+import { LOCK_API } from '@tessera/contracts';
+import type { LockApi } from '@tessera/contracts';
+import { APP_CONFIGURATION_SUBSCRIPTIONS, CONFIGURATION_API } from '@tessera/contracts';
+import type { AppConfigurationSubscriptions, ConfigurationApi } from '@tessera/contracts';
+import { ConfigurationModule, configurationDeliveryProviders, listedOrSkipped } from './configuration.module';
 import { LOGGER, RUNTIME_CONFIG } from './tokens';
 import { TESSERA_VERSION } from './version';
 
@@ -35,6 +42,10 @@ export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(LifecycleService) private readonly lifecycle: LifecycleService,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(INVOKE_API) private readonly invoke: InvokeApi,
+    @Inject(SECRETS_API) private readonly secrets: SecretsApi,
+    @Inject(LOCK_API) private readonly lock: LockApi,
+    @Inject(CONFIGURATION_API) private readonly configuration: ConfigurationApi,
+    @Inject(APP_CONFIGURATION_SUBSCRIPTIONS) private readonly configurationSubscriptions: AppConfigurationSubscriptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,6 +61,10 @@ export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShu
       metadata: this.metadata,
       lifecycle: this.lifecycle,
       invoke: this.invoke,
+      secrets: this.secrets,
+      lock: this.lock,
+      configuration: this.configuration,
+      configurationSubscriptions: this.configurationSubscriptions,
     };
     this.lifecycle.markComponentsReady();
     this.http = createHttpEdge({ ...common, logger: this.logger.child({ scope: 'runtime.http' }) });
@@ -71,20 +86,39 @@ export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShu
 
 @Module({})
 export class GatewayModule {
-  static forApp(stateModule: DynamicModule): DynamicModule {
+  /**
+   * `secretsModule`: SecretsModule.inProcess() (default), .remote(address) or .shared(api).
+   * `lockModule`: LockModule.inProcess() (default), .remote(address) or .shared(api).
+   * `configurationModule`: ConfigurationModule.inProcess() (default), .remote(address) or .shared(api).
+   */
+  static forApp(
+    stateModule: DynamicModule,
+    secretsModule: DynamicModule = SecretsModule.inProcess(),
+    lockModule: DynamicModule = LockModule.inProcess(),
+    configurationModule: DynamicModule = ConfigurationModule.inProcess(),
+  ): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [stateModule, InvokeModule.forApp()],
+      imports: [stateModule, InvokeModule.forApp(), secretsModule, lockModule, configurationModule],
       providers: [
+        ...configurationDeliveryProviders(),
         {
           provide: METADATA_API,
-          inject: [RUNTIME_CONFIG, STATE_API, CONCRETE_APP_CHANNEL],
-          useFactory: (config: RuntimeConfig, state: StateApi, channel: ConcreteAppChannel | null): MetadataApi => {
+          inject: [RUNTIME_CONFIG, STATE_API, CONCRETE_APP_CHANNEL, SECRETS_API, LOCK_API, CONFIGURATION_API, LOGGER],
+          useFactory: (
+            config: RuntimeConfig,
+            state: StateApi,
+            channel: ConcreteAppChannel | null,
+            secrets: SecretsApi,
+            lock: LockApi,
+            configuration: ConfigurationApi,
+            logger: Logger,
+          ): MetadataApi => {
             const hc = config.appHealthCheck;
             return new MetadataBlock({
               appId: config.appId,
               runtimeVersion: TESSERA_VERSION,
-              sources: [state],
+              sources: [state, secrets, lock, listedOrSkipped(configuration, logger)],
               appHealthy: channel && hc.enabled ? () => channel.healthy() : undefined,
               appConnection: config.appPort
                 ? {

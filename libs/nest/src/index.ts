@@ -1,5 +1,14 @@
 // Public surface of @tessera/nest: the composition roots of the apps.
 export { bootRuntime, bootStateSvc, processIo, STATE_SVC_DEFAULT_PORT } from './boot';
+export { bootSecretsSvc, SECRETS_SVC_DEFAULT_PORT } from './boot';
+export { SecretsModule } from './secrets.module';
+export { SecretsSvcModule, SecretsSvcServer } from './secrets-svc.module';
+export { bootLockSvc, LOCK_SVC_DEFAULT_PORT } from './boot';
+export { LockModule, LOCK_STORES, createLockBlock } from './lock.module';
+export { LockSvcModule, LockSvcServer } from './lock-svc.module';
+export { bootConfigurationSvc, CONFIGURATION_SVC_DEFAULT_PORT } from './boot';
+export { ConfigurationModule, CONFIGURATION_STORES, createConfigurationBlock, configurationDeliveryProviders } from './configuration.module';
+export { ConfigurationSvcModule, ConfigurationSvcServer } from './configuration-svc.module';
 export type { BootIo } from './boot';
 export { GatewayModule, EdgeServers } from './gateway.module';
 export type { ListenInfo } from './gateway.module';

@@ -5,6 +5,7 @@
 // InvokeBlock that ties them together.
 import { Inject, Injectable, Module, Optional } from '@nestjs/common';
 import type { BeforeApplicationShutdown, DynamicModule, OnApplicationBootstrap } from '@nestjs/common';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { INVOKE_API, LOCAL_INVOKE_API } from '@tessera/contracts';
 import type { AppChannel, LocalInvokeApi } from '@tessera/contracts';
@@ -40,6 +41,19 @@ async function createResolver(res: LoadedComponents, config: RuntimeConfig, logg
   const resolver = factory({ name: 'nameresolution', type: `nameresolution.${spec.component}`, version: spec.version || 'v1', properties: spec.metadata, appId: config.appId });
   await resolver.init();
   return resolver;
+}
+
+/**
+ * This host's IP for X-Forwarded-For / Forwarded, as daprd's utils.GetHostAddress: env
+ * DAPR_HOST_IP, else the first non-loopback IPv4 address; undefined when there is none.
+ */
+export function hostAddress(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env['DAPR_HOST_IP'];
+  if (fromEnv) return fromEnv;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 function httpEndpoints(resources: readonly RawResource[]): Map<string, HttpEndpointDef> {
@@ -170,12 +184,14 @@ export class InvokeModule {
               appId: c.appId,
               namespace: c.namespace,
               resolver,
-              remote: { callLocal: (address, req, ctx) => client.callLocal(address, req, ctx) },
+              remote: { callLocal: (address, req, ctx, targetAppId) => client.callLocal(address, req, ctx, targetAppId) },
               urls,
               policies,
               appChannel,
               accessCheck: accessCheckFor(res, c),
               httpEndpoints: httpEndpoints(res.resources?.httpEndpoints ?? []),
+              hostAddress: hostAddress(),
+              hostName: hostname(),
             });
           },
         },

@@ -8,6 +8,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StateBlock, closeStateStores, loadStateStores } from '@tessera/block-state';
 import type { StateStores } from '@tessera/block-state';
+import { SecretsBlock, closeSecretStores } from '@tessera/block-secrets';
+import type { SecretStores } from '@tessera/block-secrets';
 import { createLogger } from '@tessera/observability';
 import type { Logger } from '@tessera/observability';
 import { stateStoreFactory } from '@tessera/registry';
@@ -18,6 +20,12 @@ import { EdgeServers, GatewayModule } from './gateway.module';
 import { LifecycleService } from './lifecycle.service';
 import { RuntimeBaseModule, loadComponents } from './resources.module';
 import { StateModule } from './state.module';
+import { SecretsModule } from './secrets.module';
+import { closeLockStores } from '@tessera/block-lock';
+import type { LockBlock, LockStores } from '@tessera/block-lock';
+import { LockModule, createLockBlock } from './lock.module';
+import type { ConfigurationBlock, ConfigurationStores } from '@tessera/block-configuration';
+import { ConfigurationModule, closeConfigurationBlock, createConfigurationBlock } from './configuration.module';
 import { TESSERA_VERSION } from './version';
 
 export interface RunningApp {
@@ -52,7 +60,18 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
   const loggerOf = (c: RuntimeConfig): Logger =>
     createLogger({ level: c.logLevel, json: c.logAsJson, appId: c.appId, version: TESSERA_VERSION, destination: { write: (l: string) => void io.stderr.write(l) } });
 
-  const blocks = new Map<string, { api: StateBlock; stores: StateStores }>();
+  const blocks = new Map<
+    string,
+    {
+      api: StateBlock;
+      stores: StateStores;
+      secrets: SecretsBlock;
+      secretStores: SecretStores;
+      lock: LockBlock;
+      lockStores: LockStores;
+      configuration: { api: ConfigurationBlock; stores: ConfigurationStores };
+    }
+  >();
   const contexts: INestApplicationContext[] = [];
   const apps: RunningApp[] = [];
   let closing: Promise<void> | undefined;
@@ -60,6 +79,9 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
     (closing ??= (async () => {
       await Promise.allSettled(contexts.map((c) => c.close()));
       await Promise.allSettled([...blocks.values()].map((b) => closeStateStores(b.stores)));
+      await Promise.allSettled([...blocks.values()].map((b) => closeSecretStores(b.secretStores)));
+      await Promise.allSettled([...blocks.values()].map((b) => closeLockStores(b.lockStores)));
+      await Promise.allSettled([...blocks.values()].map((b) => closeConfigurationBlock(b.configuration)));
     })());
 
   try {
@@ -74,11 +96,34 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
           stateStoreFactory,
           '',
           logger.child({ scope: 'runtime.blocks.state' }),
-        );
-        shared = { api: new StateBlock(stores), stores };
+        ).catch(async (e: unknown) => {
+          await closeSecretStores(res.secretStores);
+          throw e;
+        });
+        const lock = await createLockBlock(res, logger).catch(async (e: unknown) => {
+          await closeStateStores(stores);
+          await closeSecretStores(res.secretStores);
+          throw e;
+        });
+        const configuration = await createConfigurationBlock(res, logger).catch(async (e: unknown) => {
+          await closeLockStores(lock.stores);
+          await closeStateStores(stores);
+          await closeSecretStores(res.secretStores);
+          throw e;
+        });
+        // Unscoped: each app's gateway applies its own secret scopes (SecretsModule.shared).
+        shared = {
+          api: new StateBlock(stores),
+          stores,
+          secrets: new SecretsBlock(res.secretStores),
+          secretStores: res.secretStores,
+          lock: lock.api,
+          lockStores: lock.stores,
+          configuration,
+        };
         blocks.set(key, shared);
       }
-      @Module({ imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(StateModule.shared(shared.api))] })
+      @Module({ imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(StateModule.shared(shared.api), SecretsModule.shared(shared.secrets), LockModule.shared(shared.lock), ConfigurationModule.shared(shared.configuration.api))] })
       class AppRoot {}
       const ctx = await NestFactory.createApplicationContext(AppRoot, { logger: false, abortOnError: false });
       contexts.push(ctx);

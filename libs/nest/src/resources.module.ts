@@ -1,11 +1,15 @@
 // Process-wide providers: the parsed RuntimeConfig, the logger, and the resources loaded from
 // --resources-path (or the embedded defaults when none is given), checked against what this
 // build can run. Global, so every block module can inject them.
-import { Global, Module } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import { Global, Inject, Injectable, Module } from '@nestjs/common';
+import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import type { Logger } from '@tessera/observability';
 import { KNOWN_STATE_TYPES, stateStoreVersions } from '@tessera/registry';
+import { KNOWN_SECRET_STORE_TYPES, secretStoreFactory, secretStoreVersions } from '@tessera/registry';
+import { KNOWN_LOCK_TYPES, lockStoreVersions } from '@tessera/registry';
+import { KNOWN_CONFIGURATION_TYPES, configurationStoreVersions } from '@tessera/registry';
+import { SecretStores, closeSecretStores, loadSecretStores, secretResolverFor, startSecretStore } from '@tessera/block-secrets';
 import { DEFAULT_INIT_TIMEOUT_MS, loadResources, validateComponents } from '@tessera/runtime-core';
 import type { ComponentSpec, Env, LoadedResources, RawResource, RuntimeConfig } from '@tessera/runtime-core';
 import { RUNTIME_LIFECYCLE } from '@tessera/contracts';
@@ -21,14 +25,23 @@ export interface LoadedComponents {
   /** The Configuration resources of --config (as daprd, only that file is read for them). */
   readonly configurations: readonly RawResource[];
   readonly embeddedDefaults: boolean;
+  /**
+   * The secret store components, started while the resources loaded (before the other
+   * components, whose secretKeyRefs resolve through them). The secrets block serves them;
+   * RuntimeBaseModule closes them at shutdown.
+   */
+  readonly secretStores: SecretStores;
 }
 
-export const BUILT_BLOCKS = ['state'] as const;
+export const BUILT_BLOCKS = ['state', 'secretstores', 'lock', 'configuration'] as const;
 
 /** Component type -> versions this build can run, from the registry. */
-export const KNOWN_TYPES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  KNOWN_STATE_TYPES.map((t) => [t, stateStoreVersions(t)]),
-);
+export const KNOWN_TYPES: Readonly<Record<string, readonly string[]>> = Object.fromEntries([
+  ...KNOWN_STATE_TYPES.map((t) => [t, stateStoreVersions(t)]),
+  ...KNOWN_SECRET_STORE_TYPES.map((t) => [t, secretStoreVersions(t)]),
+  ...KNOWN_LOCK_TYPES.map((t) => [t, lockStoreVersions(t)]),
+  ...KNOWN_CONFIGURATION_TYPES.map((t) => [t, configurationStoreVersions(t)]),
+]);
 
 /** The embedded defaults of `npm start`: a durable SQLite state store under the data dir. */
 export function embeddedComponents(dataDir: string): ComponentSpec[] {
@@ -45,6 +58,30 @@ export function embeddedComponents(dataDir: string): ComponentSpec[] {
       file: '(embedded default)',
       usesNamespaceTemplate: false,
     },
+    {
+      name: 'secretstore',
+      namespace: '',
+      type: 'secretstores.local.env',
+      version: 'v1',
+      initTimeoutMs: DEFAULT_INIT_TIMEOUT_MS,
+      ignoreErrors: false,
+      metadata: {},
+      scopes: [],
+      file: '(embedded default)',
+      usesNamespaceTemplate: false,
+    },
+    {
+      name: 'lockstore',
+      namespace: '',
+      type: 'lock.sqlite',
+      version: 'v1',
+      initTimeoutMs: DEFAULT_INIT_TIMEOUT_MS,
+      ignoreErrors: false,
+      metadata: { connectionString: join(dataDir, 'lock.db') },
+      scopes: [],
+      file: '(embedded default)',
+      usesNamespaceTemplate: false,
+    },
   ];
 }
 
@@ -53,22 +90,51 @@ export async function loadComponents(config: RuntimeConfig, env: Env, cwd: strin
     ? (await loadResources([config.configPath], { appId, namespace: config.namespace, env, cwd, logger })).configurations
     : [];
   if (config.configPath && configurations.length === 0) logger.warn(`--config ${config.configPath}: no Configuration resource in it`);
-  if (config.resourcesPaths.length === 0) {
-    return { appId, components: embeddedComponents(config.dataDir), resources: undefined, configurations, embeddedDefaults: true };
+  // Secret stores start first: the other components' secretKeyRefs resolve through them.
+  const secretStores = new SecretStores();
+  const host = { env, cwd };
+  try {
+    if (config.resourcesPaths.length === 0) {
+      const components = embeddedComponents(config.dataDir);
+      await loadSecretStores(components.filter(isSecretStoreSpec), secretStoreFactory, host, appId, logger, secretStores);
+      return { appId, components, resources: undefined, configurations, embeddedDefaults: true, secretStores };
+    }
+    const validation = { knownTypes: KNOWN_TYPES, builtBlocks: [...BUILT_BLOCKS], logger };
+    const handled = new Set<ComponentSpec>();
+    const resources = await loadResources(config.resourcesPaths, {
+      appId,
+      namespace: config.namespace,
+      env,
+      cwd,
+      logger,
+      secretResolver: secretResolverFor(secretStores),
+      onSecretStore: async (spec) => {
+        handled.add(spec);
+        const [valid] = validateComponents([spec], validation);
+        const entry = valid ? await startSecretStore(valid, secretStoreFactory, host, appId, logger) : undefined;
+        if (entry) secretStores.add(entry);
+      },
+    });
+    const valid = new Set(validateComponents(resources.components.filter((c) => !handled.has(c)), validation));
+    const components = resources.components.filter((c) => (handled.has(c) ? secretStores.named(c.name) !== undefined : valid.has(c)));
+    return { appId, components, resources, configurations, embeddedDefaults: false, secretStores };
+  } catch (e) {
+    await closeSecretStores(secretStores);
+    throw e;
   }
-  const resources = await loadResources(config.resourcesPaths, {
-    appId,
-    namespace: config.namespace,
-    env,
-    cwd,
-    logger,
-  });
-  const components = validateComponents(resources.components, {
-    knownTypes: KNOWN_TYPES,
-    builtBlocks: [...BUILT_BLOCKS],
-    logger,
-  });
-  return { appId, components, resources, configurations, embeddedDefaults: false };
+}
+
+function isSecretStoreSpec(c: ComponentSpec): boolean {
+  return c.type.startsWith('secretstores.');
+}
+
+/** Closes the secret stores loadComponents started, after every block has shut down. */
+@Injectable()
+class SecretStoresCloser implements OnApplicationShutdown {
+  constructor(@Inject(RESOURCES) private readonly res: LoadedComponents) {}
+  async onApplicationShutdown(): Promise<void> {
+    await closeSecretStores(this.res.secretStores);
+  }
 }
 
 @Global()
@@ -87,6 +153,7 @@ export class RuntimeBaseModule {
         },
         LifecycleService,
         { provide: RUNTIME_LIFECYCLE, useExisting: LifecycleService },
+        SecretStoresCloser,
       ],
       exports: [RUNTIME_CONFIG, LOGGER, RESOURCES, LifecycleService, RUNTIME_LIFECYCLE],
     };

@@ -27,13 +27,17 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 const identity = (b: Buffer): Buffer => b;
 
-function unary(path: string): grpc.MethodDefinition<Buffer, Buffer> {
-  return { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
+function method(path: string, responseStream = false): grpc.MethodDefinition<Buffer, Buffer> {
+  return { path, requestStream: false, responseStream, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
 }
 
 export const ECHO_SERVICE = {
-  Say: unary('/test.Echo/Say'),
-  Fail: unary('/test.Echo/Fail'),
+  Say: method('/test.Echo/Say'),
+  Fail: method('/test.Echo/Fail'),
+  /** Answers after 3 s unless cancelled. */
+  Slow: method('/test.Echo/Slow'),
+  /** Server streaming: three messages. */
+  Stream: method('/test.Echo/Stream', true),
 } satisfies grpc.ServiceDefinition;
 
 export interface RawCall {
@@ -51,6 +55,8 @@ function mdToRecord(md: grpc.Metadata): Record<string, string[]> {
 export interface RawGrpcApp {
   readonly port: number;
   readonly calls: RawCall[];
+  /** Slow calls the app saw cancelled before answering. */
+  readonly slowCancelled: () => number;
   stop(): Promise<void>;
 }
 
@@ -61,6 +67,7 @@ export interface RawGrpcApp {
 export async function startRawGrpcApp(port: number): Promise<RawGrpcApp> {
   const server = new grpc.Server();
   const calls: RawCall[] = [];
+  let slowCancelled = 0;
   server.addService(ECHO_SERVICE, {
     Say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
       calls.push({ method: 'Say', request: call.request, metadata: mdToRecord(call.metadata) });
@@ -75,6 +82,19 @@ export async function startRawGrpcApp(port: number): Promise<RawGrpcApp> {
       calls.push({ method: 'Fail', request: call.request, metadata: mdToRecord(call.metadata) });
       cb({ code: grpc.status.NOT_FOUND, details: `no such thing: ${call.request.toString()}` });
     },
+    Slow: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      calls.push({ method: 'Slow', request: call.request, metadata: mdToRecord(call.metadata) });
+      const t = setTimeout(() => cb(null, Buffer.from('late')), 3000);
+      call.on('cancelled', () => {
+        clearTimeout(t);
+        slowCancelled++;
+      });
+    },
+    Stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+      calls.push({ method: 'Stream', request: call.request, metadata: mdToRecord(call.metadata) });
+      for (const m of ['one', 'two', 'three']) call.write(Buffer.from(m));
+      call.end();
+    },
   });
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
@@ -82,6 +102,7 @@ export async function startRawGrpcApp(port: number): Promise<RawGrpcApp> {
   return {
     port,
     calls,
+    slowCancelled: () => slowCancelled,
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }
@@ -101,7 +122,20 @@ export class RawGrpcClient {
     this.client = new EchoClient(address, grpc.credentials.createInsecure());
   }
 
-  call(method: keyof typeof ECHO_SERVICE, body: string, md: Record<string, string> = {}, timeoutMs = 10_000): Promise<RawResult> {
+  /** A server-streaming call: every message received, then the status. */
+  stream(body: string, md: Record<string, string> = {}, timeoutMs = 10_000): Promise<{ messages: string[]; status: grpc.StatusObject }> {
+    const metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(md)) metadata.set(k, v);
+    return new Promise((resolve) => {
+      const messages: string[] = [];
+      const call = this.client.makeServerStreamRequest(ECHO_SERVICE.Stream.path, identity, identity, Buffer.from(body), metadata, { deadline: Date.now() + timeoutMs });
+      call.on('data', (m: Buffer) => messages.push(m.toString()));
+      call.on('error', () => undefined);
+      call.on('status', (status: grpc.StatusObject) => resolve({ messages, status }));
+    });
+  }
+
+  call(method: Exclude<keyof typeof ECHO_SERVICE, 'Stream'>, body: string, md: Record<string, string> = {}, timeoutMs = 10_000): Promise<RawResult> {
     const metadata = new grpc.Metadata();
     for (const [k, v] of Object.entries(md)) metadata.set(k, v);
     return new Promise((resolve) => {

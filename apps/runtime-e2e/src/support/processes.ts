@@ -10,16 +10,43 @@ import { join } from 'node:path';
 export const ROOT = join(__dirname, '..', '..', '..', '..');
 export const DIST = join(ROOT, 'dist', 'apps');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function tryListen(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '127.0.0.1', () => {
       const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
+      const got = typeof addr === 'object' && addr ? addr.port : undefined;
+      s.close(() => resolve(got));
     });
   });
+}
+
+/** Ports this process handed out already (never handed out twice). */
+const handedOut = new Set<number>();
+/** Below Linux's ephemeral range (32768+): the kernel never gives these to `listen(0)` / outgoing sockets. */
+const LOW = 20_000;
+const HIGH = 32_000;
+
+/**
+ * A port that is free now. Picked below the ephemeral range, so it cannot be taken meanwhile by
+ * a runtime that binds port 0 (its internal server) or by an outgoing connection; falls back to
+ * the kernel's choice.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const candidate = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (handedOut.has(candidate)) continue;
+    const got = await tryListen(candidate);
+    if (got !== undefined) {
+      handedOut.add(got);
+      return got;
+    }
+  }
+  const port = await tryListen(0);
+  if (port === undefined) throw new Error('no free port');
+  handedOut.add(port);
+  return port;
 }
 
 export function tempDir(prefix = 'tessera-e2e-'): string {
@@ -88,7 +115,7 @@ export class TesseraProcess {
   }
 }
 
-export function startApp(app: 'all-in-one' | 'gateway' | 'state-svc' | 'cli', args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): TesseraProcess {
+export function startApp(app: 'all-in-one' | 'gateway' | 'state-svc' | 'secrets-svc' | 'lock-svc' | 'cli', args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): TesseraProcess {
   const bundle = join(DIST, app, 'main.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run node tools/build.mjs`);
   const child = spawn(process.execPath, [bundle, ...args], {
@@ -166,6 +193,10 @@ export interface RuntimeOptions {
   appId?: string;
   resources?: string[];
   stateSvc?: string;
+  /** --secrets-svc-address: the secrets block in a separate secrets-svc (split mode). */
+  secretsSvc?: string;
+  /** --lock-svc-address: the lock block in a separate lock-svc (split mode). */
+  lockSvc?: string;
   /** --app-port: /v1.0/healthz only answers 204 once the app accepts connections on it. */
   appPort?: number;
   /** --app-protocol (http, grpc, …). */
@@ -194,8 +225,10 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   if (opts.config) args.push('--config', opts.config);
   for (const r of opts.resources ?? []) args.push('--resources-path', r);
   if (opts.stateSvc) args.push('--state-svc-address', opts.stateSvc);
+  if (opts.secretsSvc) args.push('--secrets-svc-address', opts.secretsSvc);
+  if (opts.lockSvc) args.push('--lock-svc-address', opts.lockSvc);
   args.push(...(opts.extraArgs ?? []));
-  const proc = startApp(opts.stateSvc ? 'gateway' : 'all-in-one', args, { cwd: opts.cwd, env: opts.env });
+  const proc = startApp(opts.stateSvc || opts.secretsSvc || opts.lockSvc ? 'gateway' : 'all-in-one', args, { cwd: opts.cwd, env: opts.env });
   const http = `http://127.0.0.1:${httpPort}`;
   if (!opts.noWait) await waitHttp(proc, `${http}/v1.0/healthz`, 20_000, (s) => s === 204);
   return { http, httpPort, grpcPort, proc, stop: () => proc.stop() };
@@ -213,6 +246,41 @@ export async function startStateSvc(opts: { resources?: string[]; cwd?: string; 
   const args = ['--port', String(port)];
   for (const r of opts.resources ?? []) args.push('--resources-path', r);
   const proc = startApp('state-svc', args, { cwd: opts.cwd });
+  await waitPort(proc, port);
+  return { address: `127.0.0.1:${port}`, port, proc, stop: () => proc.stop() };
+}
+
+export interface SecretsSvc {
+  readonly address: string;
+  readonly port: number;
+  readonly proc: TesseraProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a secrets-svc (its env: the environment its embedded or local.env stores read). */
+export async function startSecretsSvc(opts: { resources?: string[]; config?: string; cwd?: string; port?: number; env?: Record<string, string> } = {}): Promise<SecretsSvc> {
+  const port = opts.port ?? (await freePort());
+  const args = ['--port', String(port)];
+  for (const r of opts.resources ?? []) args.push('--resources-path', r);
+  if (opts.config) args.push('--config', opts.config);
+  const proc = startApp('secrets-svc', args, { cwd: opts.cwd, env: opts.env });
+  await waitPort(proc, port);
+  return { address: `127.0.0.1:${port}`, port, proc, stop: () => proc.stop() };
+}
+
+export interface LockSvc {
+  readonly address: string;
+  readonly port: number;
+  readonly proc: TesseraProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a lock-svc (no resources: the embedded lockstore, SQLite under its cwd's .tessera/). */
+export async function startLockSvc(opts: { resources?: string[]; cwd?: string; port?: number } = {}): Promise<LockSvc> {
+  const port = opts.port ?? (await freePort());
+  const args = ['--port', String(port)];
+  for (const r of opts.resources ?? []) args.push('--resources-path', r);
+  const proc = startApp('lock-svc', args, { cwd: opts.cwd });
   await waitPort(proc, port);
   return { address: `127.0.0.1:${port}`, port, proc, stop: () => proc.stop() };
 }

@@ -85,6 +85,40 @@ describe('InvokeBlock', () => {
     expect(md['dapr-callee-app-id']?.values).toEqual(['caller']);
   });
 
+  it('names the target app id (not the address) to the transport for its own errors', async () => {
+    const ids: string[] = [];
+    const { b } = block({
+      remote: {
+        callLocal: async (_address, _req, _c, targetAppId) => {
+          ids.push(targetAppId);
+          return response(200);
+        },
+      },
+    });
+    await b.invoke('orders', request(), ctx);
+    expect(ids).toEqual(['orders']);
+  });
+
+  it('self-invocation is not subject to access control (daprd invokeLocal); calls from other gateways are', async () => {
+    const { b, calls } = block({ accessCheck: () => ({ allowed: false, reason: 'deny all' }) });
+    await expect(b.invoke('caller', request('secret'), ctx)).resolves.toMatchObject({ status: { code: 200 } });
+    expect(calls[0]?.where).toBe('app');
+    await expect(b.callLocal(request('secret'), { appId: 'caller', namespace: 'default', trustDomain: 'public' }, ctx)).rejects.toMatchObject({ httpStatus: 403 });
+  });
+
+  it('a remote call carries X-Forwarded-For, X-Forwarded-Host and Forwarded (appended to the client\'s); self-invocation does not', async () => {
+    const { b, calls } = block({ hostAddress: '10.0.0.5', hostName: 'node-a' });
+    await b.invoke('orders', request('m', { 'x-forwarded-for': '192.0.2.1' }), ctx);
+    await b.invoke('caller', request('m'), ctx);
+    const remote = calls[0]?.req.metadata ?? {};
+    expect(remote['x-forwarded-for']?.values).toEqual(['192.0.2.1', '10.0.0.5']);
+    expect(remote['x-forwarded-host']?.values).toEqual(['node-a']);
+    expect(remote['forwarded']?.values).toEqual(['for=10.0.0.5;by=10.0.0.5;host=node-a']);
+    const self = calls[1]?.req.metadata ?? {};
+    expect(self['x-forwarded-host']).toBeUndefined();
+    expect(self['forwarded']).toBeUndefined();
+  });
+
   it('an unknown app is ERR_DIRECT_INVOKE 500', async () => {
     const { b } = block();
     await expect(b.invoke('missing', request(), ctx)).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE', httpStatus: 500 });

@@ -4,7 +4,7 @@
 // take the same path without a remote hop. Inbound (LocalInvokeApi, called by the internal
 // transport server): caller identity headers, access control, then the app channel. No Nest, no
 // transport, no concrete component: every collaborator is an interface handed in.
-import { InvokeErrors, isApiError } from '@tessera/contracts';
+import { GRPC_PROXY_CONTENT_TYPE, InvokeErrors, isApiError } from '@tessera/contracts';
 import type {
   AppChannel,
   CallContext,
@@ -25,7 +25,8 @@ export interface AddressResolver {
 
 /** The internal transport to other gateways. */
 export interface RemoteInvoker {
-  callLocal(address: string, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
+  /** `targetAppId` names the target in the transport's own errors ("failed to invoke, id: <targetAppId>, …"). */
+  callLocal(address: string, req: InternalInvokeRequest, ctx: CallContext, targetAppId: string): Promise<InternalInvokeResponse>;
 }
 
 /** Plain HTTP calls to HTTPEndpoint / URL targets (non-Dapr services). */
@@ -65,6 +66,13 @@ export interface InvokeBlockOptions {
   /** Undefined = no access-control policy: allow everything. */
   readonly accessCheck?: AccessCheck;
   readonly httpEndpoints?: ReadonlyMap<string, HttpEndpointDef>;
+  /**
+   * This host's IP and name: a call to a remote app carries `X-Forwarded-For`,
+   * `X-Forwarded-Host` and `Forwarded: for=<ip>;by=<ip>;host=<name>` (daprd's
+   * addForwardedHeadersToMetadata). Neither set: no forwarded headers.
+   */
+  readonly hostAddress?: string;
+  readonly hostName?: string;
 }
 
 const VERBS = ['', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
@@ -91,11 +99,37 @@ function withHeaders(req: InternalInvokeRequest, set: Record<string, string>, st
   return { ...req, metadata };
 }
 
+/** daprd's forwarded headers for a call leaving this host; none when neither part is known. */
+function forwardedHeaders(ip: string | undefined, host: string | undefined): Readonly<Record<string, string>> {
+  if (!ip && !host) return {};
+  const out: Record<string, string> = {};
+  let forwarded = '';
+  if (ip) {
+    out['x-forwarded-for'] = ip;
+    forwarded += `for=${ip};by=${ip};`;
+  }
+  if (host) {
+    out['x-forwarded-host'] = host;
+    forwarded += `host=${host}`;
+  }
+  out['forwarded'] = forwarded;
+  return out;
+}
+
+/** Appends `values` to headers already present (a proxy chain), as daprd does. */
+function appendHeaders(req: InternalInvokeRequest, add: Readonly<Record<string, string>>): InternalInvokeRequest {
+  const metadata: Record<string, ListStringValue> = { ...req.metadata };
+  for (const [k, v] of Object.entries(add)) metadata[k] = { values: [...(metadata[k]?.values ?? []), v] };
+  return { ...req, metadata };
+}
+
 export class InvokeBlock implements InvokeApi, LocalInvokeApi {
   private readonly endpoints: ReadonlyMap<string, HttpEndpointDef>;
+  private readonly forwarded: Readonly<Record<string, string>>;
 
   constructor(private readonly opts: InvokeBlockOptions) {
     this.endpoints = opts.httpEndpoints ?? new Map();
+    this.forwarded = forwardedHeaders(opts.hostAddress, opts.hostName);
   }
 
   async invoke(targetAppId: string, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse> {
@@ -110,18 +144,23 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
       });
     }
     const { appId, namespace } = target;
-    const out = withHeaders(req, {}, STRIPPED);
     const self = appId === this.opts.appId && namespace === this.opts.namespace;
+    const stripped = withHeaders(req, {}, STRIPPED);
+    // daprd adds the forwarded headers on the sidecar-to-sidecar path only (not for self-invocation
+    // nor for proxied gRPC calls).
+    const out = self || req.message?.contentType === GRPC_PROXY_CONTENT_TYPE ? stripped : appendHeaders(stripped, this.forwarded);
     const trustDomain = this.opts.trustDomain ?? 'public';
     const builtIn = self ? undefined : this.opts.policies.remoteRetry(appId);
     return policy.run(
       async (signal) => {
         const attempt: CallContext = { ...ctx, signal, trustDomain };
-        if (self) return this.callLocal(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain }, attempt);
+        // Self-invocation goes straight to the app channel: access control is the callee
+        // gateway's check of calls from other gateways (daprd: invokeLocal, no ACL).
+        if (self) return this.deliver(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain }, attempt);
         const remote = async (s: AbortSignal): Promise<InternalInvokeResponse> => {
           const address = await this.resolve(appId, namespace);
           try {
-            return await this.opts.remote.callLocal(address, out, { ...attempt, signal: s });
+            return await this.opts.remote.callLocal(address, out, { ...attempt, signal: s }, appId);
           } catch (e) {
             if (isApiError(e)) throw e;
             throw InvokeErrors.failed(appId, e instanceof Error ? e.message : String(e));
@@ -133,6 +172,7 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     );
   }
 
+  /** A call from another gateway: access control, then the app. */
   async callLocal(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse> {
     const method = req.message?.method ?? '';
     if (this.opts.accessCheck) {
@@ -140,6 +180,11 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
       const decision = this.opts.accessCheck(caller, method, verb);
       if (!decision.allowed) throw InvokeErrors.denied(caller.appId, method, verb ?? '');
     }
+    return this.deliver(req, caller, ctx);
+  }
+
+  /** The own app, with the caller identity headers set by this gateway. */
+  private async deliver(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse> {
     const channel = this.opts.appChannel;
     if (!channel) throw InvokeErrors.appUnavailable(this.opts.appId, 'the app channel is not initialised: the runtime was started without --app-port');
     // The caller's identity comes from its gateway, never from headers a client sent.

@@ -17,7 +17,9 @@ class FakeLockStore implements LockStore {
   status: LockUnlockStatus = 'SUCCESS';
   fail: Error | undefined;
   closed = false;
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    this.closed = false;
+  }
   features(): readonly never[] {
     return [];
   }

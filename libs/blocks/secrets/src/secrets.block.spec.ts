@@ -18,7 +18,9 @@ class FakeSecretStore implements SecretStore {
     private readonly secrets: Record<string, Record<string, string>>,
     private readonly feats: SecretStoreFeature[] = [],
   ) {}
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    // nothing to open
+  }
   features(): readonly SecretStoreFeature[] {
     return this.feats;
   }
@@ -34,7 +36,9 @@ class FakeSecretStore implements SecretStore {
     if (this.failWith) throw this.failWith;
     return structuredClone(this.secrets);
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // nothing held
+  }
 }
 
 const entry = (name: string, store: SecretStore, scopes: string[] = []): SecretStoreEntry => ({

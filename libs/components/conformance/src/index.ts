@@ -8,3 +8,6 @@ export { LockApiStore } from './lock-api-store';
 export type { SecretStoreConformanceOptions, SecretFixture } from './secretstore.conformance';
 export { describeSecretStoreConformance, SINGLE_VALUE_FIXTURE, MULTI_VALUE_FIXTURE } from './secretstore.conformance';
 export { SecretsApiStore } from './secrets-api-store';
+export type { ConfigurationBackend, ConfigurationConformanceOptions } from './configuration.conformance';
+export { describeConfigurationConformance } from './configuration.conformance';
+export { ConfigurationApiStore } from './configuration-api-store';

@@ -7,3 +7,5 @@ export type { SecretStoreType } from './secretstores.registry';
 export { KNOWN_SECRET_STORE_TYPES, secretStoreFactory, secretStoreVersions } from './secretstores.registry';
 export type { LockStoreType } from './lock.registry';
 export { KNOWN_LOCK_TYPES, lockStoreFactory, lockStoreVersions } from './lock.registry';
+export type { ConfigurationStoreType } from './configuration.registry';
+export { KNOWN_CONFIGURATION_TYPES, configurationStoreFactory, configurationStoreVersions } from './configuration.registry';

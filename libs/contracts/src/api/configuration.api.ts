@@ -50,6 +50,11 @@ export interface AppConfigurationSubscriptions {
    * ERR_APP_CHANNEL_NIL when the gateway has no app channel, or with the API's errors.
    */
   subscribe(req: SubscribeConfigurationRequest, ctx: CallContext): Promise<string>;
+  /**
+   * Ends a subscription by the id the app was given (delivered ones), or passes the request to
+   * ConfigurationApi.unsubscribe for any other id.
+   */
+  unsubscribe(req: UnsubscribeConfigurationRequest, ctx: CallContext): Promise<UnsubscribeConfigurationResponse>;
 }
 
 /** DI token for ConfigurationApi (Nest binds it to the block or to the remote client). */

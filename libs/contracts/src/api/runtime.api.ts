@@ -2,6 +2,9 @@
 import type { CallContext } from '../call-context';
 import type { InvokeApi } from './invoke.api';
 import type { RegisteredComponent, StateApi } from './state.api';
+import type { SecretsApi } from './secrets.api';
+import type { LockApi } from './lock.api';
+import type { AppConfigurationSubscriptions, ConfigurationApi } from './configuration.api';
 
 export interface AppHealthInfo {
   readonly healthCheckPath: string;
@@ -70,4 +73,12 @@ export interface EdgeOptions {
   readonly logger: EdgeLogger;
   /** Service invocation; when absent the invoke routes answer as an unbuilt block. */
   readonly invoke?: InvokeApi;
+  /** Secrets; when absent the secrets routes and RPCs answer as an unbuilt block. */
+  readonly secrets?: SecretsApi;
+  /** Distributed lock; when absent the lock routes and RPCs answer as an unbuilt block. */
+  readonly lock?: LockApi;
+  /** Configuration; when absent the configuration routes and RPCs answer as an unbuilt block. */
+  readonly configuration?: ConfigurationApi;
+  /** HTTP-API configuration subscriptions delivered to the app (absent: subscribe answers ERR_APP_CHANNEL_NIL). */
+  readonly configurationSubscriptions?: AppConfigurationSubscriptions;
 }

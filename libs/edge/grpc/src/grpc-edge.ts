@@ -4,10 +4,11 @@
 // the rich google.rpc.Status details.
 import * as grpc from '@grpc/grpc-js';
 import { CommonErrors, DAPR_RPC_BLOCKS, DaprService, isApiError } from '@tessera/contracts';
-import type { ApiError, CallContext, EdgeOptions } from '@tessera/contracts';
+import type { ApiError, CallContext, ConfigurationApi, EdgeOptions } from '@tessera/contracts';
 import { metadataToGrpc } from './metadata.mapper';
 import { encodeRichStatus } from './rich-status';
 import { installFallbackHandler, invokeServiceHandler, proxyHandler } from './invoke.handlers';
+import { OpenStreams, serverStreamHandler } from './stream.handlers';
 
 export type GrpcEdgeOptions = EdgeOptions;
 
@@ -27,6 +28,8 @@ export function toError(e: unknown): ApiError {
 
 export class GrpcEdge {
   readonly server: grpc.Server;
+  /** Server streams open now (configuration subscriptions), ended by close(). */
+  readonly streams = new OpenStreams();
 
   constructor(private readonly opts: GrpcEdgeOptions) {
     this.server = new grpc.Server({
@@ -61,6 +64,7 @@ export class GrpcEdge {
   }
 
   async close(): Promise<void> {
+    this.streams.endAll();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -110,8 +114,28 @@ export class GrpcEdge {
     };
   }
 
+  /** Get / Subscribe (server stream) / Unsubscribe Configuration, stable names and Alpha1 aliases. */
+  private configurationHandlers(api: ConfigurationApi): grpc.UntypedServiceImplementation {
+    const { apiToken, enableApiLogging, logger } = this.opts;
+    const deps = {
+      ctxOf: (md: grpc.Metadata) => this.ctxOf(md),
+      apiToken,
+      onCall: enableApiLogging ? (rpc: string) => logger.info('gRPC API Called', { method: rpc }) : undefined,
+      streams: this.streams,
+      toServiceError,
+      toError,
+    };
+    const out: grpc.UntypedServiceImplementation = {};
+    for (const suffix of ['', 'Alpha1']) {
+      out[`getConfiguration${suffix}`] = this.unary(`GetConfiguration${suffix}`, (r, c) => api.get(r as never, c));
+      out[`subscribeConfiguration${suffix}`] = serverStreamHandler(`SubscribeConfiguration${suffix}`, (r, c) => api.subscribe(r as never, c), deps) as never;
+      out[`unsubscribeConfiguration${suffix}`] = this.unary(`UnsubscribeConfiguration${suffix}`, (r, c) => api.unsubscribe(r as never, c));
+    }
+    return out;
+  }
+
   private handlers(): grpc.UntypedServiceImplementation {
-    const { state, metadata, lifecycle, invoke } = this.opts;
+    const { state, metadata, lifecycle, invoke, secrets, lock, configuration } = this.opts;
     const implemented: grpc.UntypedServiceImplementation = {
       ...(invoke ? { invokeService: this.guard('InvokeService', invokeServiceHandler(invoke, (md) => this.ctxOf(md), toServiceError, toError)) } : {}),
       getState: this.unary('GetState', (r, c) => state.getState(r as never, c)),
@@ -133,6 +157,19 @@ export class GrpcEdge {
         return EMPTY;
       }),
       queryStateAlpha1: this.unary('QueryStateAlpha1', (r, c) => state.queryState(r as never, c)),
+      ...(secrets
+        ? {
+            getSecret: this.unary('GetSecret', (r, c) => secrets.getSecret(r as never, c)),
+            getBulkSecret: this.unary('GetBulkSecret', (r, c) => secrets.getBulkSecret(r as never, c)),
+          }
+        : {}),
+      ...(lock
+        ? {
+            tryLockAlpha1: this.unary('TryLockAlpha1', (r, c) => lock.tryLock(r as never, c)),
+            unlockAlpha1: this.unary('UnlockAlpha1', (r, c) => lock.unlock(r as never, c)),
+          }
+        : {}),
+      ...(configuration ? this.configurationHandlers(configuration) : {}),
       getMetadata: this.unary('GetMetadata', async (_r, c) => metadataToGrpc(await metadata.getMetadata(c))),
       setMetadata: this.unary('SetMetadata', async (r: { key: string; value: string }, c) => {
         await metadata.setMetadata(r.key, r.value, c);

@@ -37,6 +37,20 @@ function toGrpcMetadata(m: Record<string, ListStringValue>): grpc.Metadata {
   return md;
 }
 
+/**
+ * The call's lifetime on the context: its deadline, and a signal aborted when the call is
+ * cancelled (client cancel, deadline, disconnect), so the callee's app call is cancelled too
+ * (daprd propagates the gRPC context end to end).
+ */
+export function withCallLifetime(ctx: CallContext, call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): CallContext {
+  const d = call.getDeadline();
+  const ms = d instanceof Date ? d.getTime() : d;
+  const controller = new AbortController();
+  if (call.cancelled) controller.abort();
+  else call.once('cancelled', () => controller.abort());
+  return { ...ctx, signal: controller.signal, ...(Number.isFinite(ms) ? { deadline: ms } : {}) };
+}
+
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   408: 'Request Timeout', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error',
@@ -77,7 +91,7 @@ export function invokeServiceHandler(
       message: call.request.message ?? { method: '', data: undefined, contentType: '', httpExtension: undefined },
       actor: undefined,
     };
-    invoke.invoke(call.request.id, req, ctxOf(call.metadata)).then(
+    invoke.invoke(call.request.id, req, withCallLifetime(ctxOf(call.metadata), call)).then(
       (res) => {
         const a = invokeServiceAnswer(res);
         if ('ok' in a) callback(null, a.ok);
@@ -105,6 +119,7 @@ export function proxyHandler(
       call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: `unknown method ${path}` });
       return;
     }
+    const ctx = withCallLifetime(ctxOf(call.metadata), call);
     const chunks: Buffer[] = [];
     call.on('data', (b: Buffer) => chunks.push(b));
     call.on('end', () => {
@@ -125,7 +140,7 @@ export function proxyHandler(
         },
         actor: undefined,
       };
-      invoke.invoke(target, req, ctxOf(call.metadata)).then(
+      invoke.invoke(target, req, ctx).then(
         (res) => {
           const code = res.status?.code ?? 0;
           if (Object.keys(res.headers).length > 0) call.sendMetadata(toGrpcMetadata(res.headers));

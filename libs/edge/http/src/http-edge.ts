@@ -9,6 +9,9 @@ import type { CallContext, EdgeOptions } from '@tessera/contracts';
 import { sendError, sendUnknownError } from './reply';
 import { registerRuntimeRoutes } from './runtime.routes';
 import { registerStateRoutes } from './state.routes';
+import { registerSecretsRoutes } from './secrets.routes';
+import { registerLockRoutes } from './lock.routes';
+import { registerConfigurationRoutes } from './configuration.routes';
 import { registerUnbuiltRoutes } from './unbuilt.routes';
 import { invokeHandlers } from './invoke.routes';
 
@@ -122,6 +125,9 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
   if (invoke) app.all('/v1.0/invoke/:appId/method/*', invoke.byPath);
 
   registerStateRoutes(app, opts.state, ctxOf);
+  registerSecretsRoutes(app, opts.secrets, ctxOf);
+  registerLockRoutes(app, opts.lock, ctxOf);
+  registerConfigurationRoutes(app, opts.configuration, opts.configurationSubscriptions, ctxOf);
   registerRuntimeRoutes(app, opts.metadata, opts.lifecycle, appId, ctxOf);
   registerUnbuiltRoutes(app);
   return app;

@@ -74,8 +74,15 @@ function cleanMethod(path: string): string {
 
 export function invokeHandlers(invoke: InvokeApi, ctxOf: (req: FastifyRequest) => CallContext) {
   const run = async (req: FastifyRequest, reply: FastifyReply, target: string, method: string): Promise<FastifyReply> => {
+    // A client that disconnects before its answer cancels the call (and the app's request), as
+    // daprd's request context does.
+    const controller = new AbortController();
+    const onClose = (): void => {
+      if (!reply.raw.writableFinished) controller.abort();
+    };
+    reply.raw.once('close', onClose);
     try {
-      const res = await invoke.invoke(target, requestOf(req, method), ctxOf(req));
+      const res = await invoke.invoke(target, requestOf(req, method), { ...ctxOf(req), signal: controller.signal });
       return sendResponse(reply, res);
     } catch (e) {
       return sendUnknownError(reply, e);

@@ -86,6 +86,20 @@ export const FLAGS: readonly FlagDef[] = [
     arg: 'host:port',
     help: 'Address of a remote secrets-svc; when set, secrets API calls go there (split mode) instead of in-process',
   },
+  {
+    name: 'lock-svc-address',
+    kind: 'value',
+    env: 'TESSERA_LOCK_SVC',
+    arg: 'host:port',
+    help: 'Address of a remote lock-svc; when set, distributed lock calls go there (split mode) instead of in-process',
+  },
+  {
+    name: 'configuration-svc-address',
+    kind: 'value',
+    env: 'TESSERA_CONFIGURATION_SVC',
+    arg: 'host:port',
+    help: 'Address of a remote configuration-svc; when set, configuration calls and subscriptions go there (split mode) instead of in-process',
+  },
   { name: 'data-dir', kind: 'value', default: '.tessera', arg: 'dir', help: 'Folder of the embedded SQLite stores; relative to the working directory' },
   {
     name: 'tessera-home',

@@ -267,6 +267,27 @@ describe('parseRuntimeArgs errors', () => {
     expect(errorOf(['--secrets-svc-address', 'secrets-svc'])).toBe('--secrets-svc-address: expected host:port, e.g. secrets-svc:50104 or 127.0.0.1:50104, got "secrets-svc"');
     expect(errorOf([], { TESSERA_SECRETS_SVC: 'x:0' })).toBe('TESSERA_SECRETS_SVC: expected host:port, e.g. secrets-svc:50104 or 127.0.0.1:50104, got "x:0"');
   });
+
+  it('takes the lock-svc address from --lock-svc-address or TESSERA_LOCK_SVC, checked as host:port', () => {
+    expect(parse([]).lockSvcAddress).toBeUndefined();
+    expect(parse(['--lock-svc-address', 'lock-svc:50106']).lockSvcAddress).toBe('lock-svc:50106');
+    expect(parse([], { TESSERA_LOCK_SVC: '127.0.0.1:50106' }).lockSvcAddress).toBe('127.0.0.1:50106');
+    expect(parse(['--lock-svc-address=[::1]:50106']).lockSvcAddress).toBe('[::1]:50106');
+    expect(errorOf(['--lock-svc-address', 'lock-svc'])).toBe('--lock-svc-address: expected host:port, e.g. lock-svc:50106 or 127.0.0.1:50106, got "lock-svc"');
+    expect(errorOf([], { TESSERA_LOCK_SVC: 'x:0' })).toBe('TESSERA_LOCK_SVC: expected host:port, e.g. lock-svc:50106 or 127.0.0.1:50106, got "x:0"');
+  });
+
+  it('takes the configuration-svc address from --configuration-svc-address or TESSERA_CONFIGURATION_SVC, checked as host:port', () => {
+    expect(parse([]).configurationSvcAddress).toBeUndefined();
+    expect(parse(['--configuration-svc-address', 'configuration-svc:50105']).configurationSvcAddress).toBe('configuration-svc:50105');
+    expect(parse([], { TESSERA_CONFIGURATION_SVC: '127.0.0.1:50105' }).configurationSvcAddress).toBe('127.0.0.1:50105');
+    expect(errorOf(['--configuration-svc-address', 'cfg'])).toBe(
+      '--configuration-svc-address: expected host:port, e.g. configuration-svc:50105 or 127.0.0.1:50105, got "cfg"',
+    );
+    expect(errorOf([], { TESSERA_CONFIGURATION_SVC: 'x:0' })).toBe(
+      'TESSERA_CONFIGURATION_SVC: expected host:port, e.g. configuration-svc:50105 or 127.0.0.1:50105, got "x:0"',
+    );
+  });
 });
 
 describe('runtimeHelp', () => {

@@ -66,6 +66,10 @@ export interface RuntimeConfig {
   readonly stateSvcAddress: string | undefined;
   /** host:port of a remote secrets-svc (split mode for secrets); undefined = in-process. */
   readonly secretsSvcAddress: string | undefined;
+  /** host:port of a remote lock-svc (split mode for the distributed lock); undefined = in-process. */
+  readonly lockSvcAddress: string | undefined;
+  /** host:port of a remote configuration-svc (split mode for configuration); undefined = in-process. */
+  readonly configurationSvcAddress: string | undefined;
   /** Absolute folder of the embedded stores. */
   readonly dataDir: string;
   /** Absolute per-user folder shared by the user's runtimes on this machine (--tessera-home, TESSERA_HOME). */
@@ -266,6 +270,18 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     throw new ConfigError(`${secretsSvc.source}: expected host:port, e.g. secrets-svc:50104 or 127.0.0.1:50104, got "${secretsSvc.value}"`);
   }
 
+  const lockSvc = r.raw('lock-svc-address');
+  if (lockSvc !== undefined && !isHostPort(lockSvc.value)) {
+    throw new ConfigError(`${lockSvc.source}: expected host:port, e.g. lock-svc:50106 or 127.0.0.1:50106, got "${lockSvc.value}"`);
+  }
+
+  const configurationSvc = r.raw('configuration-svc-address');
+  if (configurationSvc !== undefined && !isHostPort(configurationSvc.value)) {
+    throw new ConfigError(
+      `${configurationSvc.source}: expected host:port, e.g. configuration-svc:50105 or 127.0.0.1:50105, got "${configurationSvc.value}"`,
+    );
+  }
+
   const appId = r.string('app-id') ?? '';
   // "||" separates key parts in the state layout (<appId>||<key>), "/" splits invoke URLs.
   if (appId !== '' && !/^[^\s|/]+$/.test(appId)) {
@@ -321,6 +337,8 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     disableH2c: truthy(env['DAPR_HTTP_DISABLE_H2C']),
     stateSvcAddress: stateSvc?.value,
     secretsSvcAddress: secretsSvc?.value,
+    lockSvcAddress: lockSvc?.value,
+    configurationSvcAddress: configurationSvc?.value,
     dataDir: path(dataDir),
     tesseraHome: path(expandHome(home.value, env)),
     ignoredFlags,

@@ -198,6 +198,7 @@ describe('framed transport: server-streaming calls', () => {
     let seen: CallContext | undefined;
     api.producer = async function* (_req, c) {
       seen = c;
+      yield* [];
     };
     await collect(client.stream(METHODS.count, { text: '', n: 0 }, { ...ctx, trustDomain: 'td', traceparent: 'tp', deadline: Date.now() + 60_000 }));
     expect(seen).toMatchObject({ appId: 'caller', namespace: 'ns', trustDomain: 'td', traceparent: 'tp' });
