@@ -161,6 +161,7 @@ describe('service invocation across a SIGKILL and restart of the callee runtime'
     // Quiet start: the callee is reachable through this caller.
     await eventually(async () => (await invokeOnce(callerRes, -1)).status === 200, 15_000, 'the callee to be reachable');
     let killAt = 0;
+    let healthyAt = 0;
     let restarted: Promise<Runtime> | undefined;
     const results = await loadLoop(200, 4, 10, (i) => invokeOnce(callerRes, i), (_r, all) => {
       if (all.length === 50 && killAt === 0) {
@@ -169,18 +170,29 @@ describe('service invocation across a SIGKILL and restart of the callee runtime'
         // SIGKILL, then start the replacement at once: its row joins the dead one's, still live.
         restarted = (async () => {
           await dying?.proc.kill();
-          return startCallee();
+          const rt = await startCallee();
+          healthyAt = Date.now();
+          return rt;
         })();
       }
     });
     callee = await restarted;
 
-    const why = summary(results.filter((r) => r.status !== 200 || r.end - r.start > 300));
+    const outage = `the replacement was healthy ${healthyAt - killAt} ms after the kill`;
+    const rel = (r: CallResult): string => `#${r.i} ${r.status ?? r.clientError} ${r.errorCode ?? ''} started at kill${r.start - killAt >= 0 ? '+' : ''}${r.start - killAt} ms, took ${r.end - r.start} ms ${r.message ?? ''}`;
     expect(results).toHaveLength(200);
     expect(results.filter((r) => r.clientError !== undefined)).toEqual([]);
-    expect(results.filter((r) => r.status !== 200).map((r) => `#${r.i} ${r.status} ${r.errorCode} ${r.message}`)).toEqual([]);
-    // Some calls really were in flight while the callee runtime was down (carried by retries).
-    const spanned = results.filter((r) => r.start <= killAt + 200 && r.end - r.start >= 400);
-    expect({ spanned: spanned.length > 0, why }).toEqual({ spanned: true, why });
+    // A call fails only when its whole retry budget (10 x 200 ms) ran out before the replacement
+    // could take it: the outage outlasted it (a loaded machine restarts slower than 2 s), or the
+    // dead runtime's still-live row won the random pick for the last attempts (up to 1 s after).
+    const budgetMs = 10 * 200;
+    const failures = results.filter((r) => r.status !== 200);
+    for (const f of failures) expect({ status: f.status, errorCode: f.errorCode }).toEqual({ status: 500, errorCode: 'ERR_DIRECT_INVOKE' });
+    expect(failures.filter((f) => f.start + budgetMs >= healthyAt + 1000).map(rel)).toEqual([]);
+    // Every call that started once the replacement was up succeeded.
+    expect(results.filter((r) => r.start >= healthyAt && r.status !== 200).map(rel)).toEqual([]);
+    // The retries carried calls across the restart: in flight while the callee runtime was down, answered 200.
+    const carried = results.filter((r) => r.status === 200 && r.start < healthyAt && r.end > killAt && r.end - r.start >= 300);
+    expect({ carried: carried.length > 0, outage, calls: results.filter((r) => r.end - r.start >= 300 || r.status !== 200).map(rel) }).toMatchObject({ carried: true });
   });
 });

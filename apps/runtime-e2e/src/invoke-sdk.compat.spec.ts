@@ -2,9 +2,12 @@
 // Callees: one app built with DaprServer over HTTP, one with DaprServer over gRPC
 // (--app-protocol grpc), each behind its own runtime; a third runtime without an app is the
 // caller, driven by DaprClient over HTTP and over gRPC. Covered: verbs, query strings, headers,
-// JSON and text bodies, the callee's status and errors as the SDK surfaces them, an unknown app,
-// the caller identity headers, the `dapr-app-id` header and basic-auth forms with plain fetch,
-// traceparent propagation, and unary gRPC proxying (`dapr-app-id` metadata) to a raw grpc-js app.
+// JSON, text and 1 MiB bodies, `appId.namespace` targets, the callee's status, headers and errors
+// as the SDK surfaces them, an unknown app, the caller identity and X-Forwarded-* / Forwarded
+// headers, self-invocation, the `dapr-app-id` header and basic-auth forms with plain fetch,
+// traceparent propagation, a client that gives up (the app's request is cancelled), and unary
+// gRPC proxying (`dapr-app-id` metadata) to a raw grpc-js app: answers, headers, trailers, error
+// statuses, deadline/cancel reaching the app, server streaming refused (not proxied yet).
 // The same matrix runs again with every gateway hosted by one `tessera run -f` process.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';

@@ -1,6 +1,6 @@
 // Helpers for the service-invocation suites: polling, a tiny raw grpc-js app with a made-up
 // service (pass-through serializers, so the bytes are whatever the test sends), a client for it,
-// a plain node:http app whose handlers are swapped per test, and fetch with a client-side timeout.
+// a plain node:http app that records every request and routes by path.
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -212,23 +212,4 @@ export async function startPlainHttpApp(port: number, routes: Record<string, Pla
         server.close(() => resolve());
       }),
   };
-}
-
-/** fetch with a client-side timeout: resolves with the status + body, or { error } — never hangs. */
-export async function fetchWithin(
-  url: string,
-  init: RequestInit & { timeoutMs?: number } = {},
-): Promise<{ status: number; body: string; headers: Headers } | { error: string }> {
-  const { timeoutMs = 5000, ...rest } = init;
-  try {
-    const res = await fetch(url, { ...rest, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, body: await res.text(), headers: res.headers };
-  } catch (e) {
-    return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-  }
-}
-
-/** TESSERA_HOME etc.: the runtime env for one test home. */
-export function homeEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { TESSERA_HOME: home, ...extra };
 }

@@ -62,6 +62,11 @@ export class FramedServer<Api> {
     });
   }
 
+  /** close() has been called: new streams are refused at once (they would never end). */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   /** Connections open now. */
   get openConnections(): number {
     return this.connections.size;
@@ -252,6 +257,7 @@ class ServerConnection<Api> {
   }
 
   private startStream(def: AnyStreamMethodDef<Api>, req: unknown, id: number, header: RequestHeader): void {
+    if (this.owner.isClosing) return this.sendError(id, methodFailure(def, req, shuttingDown(this.service.serverLabel)));
     const s = new ServerStream(def, req, id, header.streamWindow ?? 0);
     this.abortable.set(id, s);
     const timeoutMs = Math.min(header.timeoutMs, MAX_TIMER_MS);

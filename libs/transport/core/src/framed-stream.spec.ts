@@ -454,6 +454,37 @@ describe('framed transport: server-streaming calls', () => {
     await expect(first).resolves.toEqual({ value: undefined, done: true });
   });
 
+  it('a stream opened on a draining connection is refused at once as shutting down', async () => {
+    let release!: () => void;
+    api.ping = (req) => new Promise((resolve) => (release = () => resolve(req)));
+    const sock = connect(port, '127.0.0.1');
+    const frames: Array<[number, number, Buffer]> = [];
+    const reader = new FrameReader(1 << 20, (id, type, payload) => frames.push([id, type, Buffer.from(payload)]));
+    sock.on('data', (c: Buffer) => reader.push(c));
+    await new Promise((r) => sock.once('connect', r));
+    const request = (method: number, body: Count): Uint8Array => {
+      const w = new BinaryWriter();
+      RequestHeader.encode(toRequestHeader(method, { appId: 'raw', namespace: '' }, 0), w.fork()).join();
+      Count.encode(body, w);
+      return w.finish();
+    };
+    sock.write(frame(0, FrameType.FRAME_TYPE_HELLO, Hello.encode({ service: SERVICE.name, version: 1 }).finish()));
+    sock.write(frame(1, FrameType.FRAME_TYPE_REQUEST, request(2, { text: 'hold', n: 1 }))); // a unary call keeps the connection
+    await until(() => release !== undefined, 'the unary call');
+    const closing = server.close(5000);
+    await until(() => frames.some(([, type]) => type === FrameType.FRAME_TYPE_GOAWAY), 'GOAWAY');
+    sock.write(frame(3, FrameType.FRAME_TYPE_REQUEST, request(1, { text: 'late', n: 5 })));
+    await until(() => frames.some(([id]) => id === 3), 'the refusal');
+    const [, type, payload] = frames.find(([id]) => id === 3) as [number, number, Buffer];
+    expect(type).toBe(FrameType.FRAME_TYPE_ERROR);
+    expect(ErrorStatus.decode(payload)).toMatchObject({ code: 'ERR_COUNT', message: 'failed to count late: count-svc is shutting down', grpcCode: GrpcCode.UNAVAILABLE, retryable: true });
+    expect(api.produced).toHaveLength(0);
+    release();
+    await until(() => frames.some(([id, t]) => id === 1 && t === FrameType.FRAME_TYPE_RESPONSE), 'the unary answer');
+    sock.destroy();
+    await closing;
+  });
+
   it('speaks the documented wire format to a hand-written client', async () => {
     const sock = connect(port, '127.0.0.1');
     const frames: Array<[number, number, Buffer]> = [];
