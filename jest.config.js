@@ -10,4 +10,6 @@ function find(dir, out = []) {
   return out;
 }
 
-module.exports = { projects: [...find('libs'), ...find('apps')].sort() };
+// testTimeout is a global option (Jest ignores it inside projects): the end-to-end suites start
+// real processes, which on 2 busy cores can take longer than Jest's 5 s default.
+module.exports = { projects: [...find('libs'), ...find('apps')].sort(), testTimeout: 60_000 };

@@ -26,7 +26,9 @@ export class MetadataBlock implements MetadataApi {
   }
 
   async getMetadata(ctx: CallContext): Promise<RuntimeMetadata> {
-    const lists = await Promise.all(this.opts.sources.map((s) => s.listComponents(ctx)));
+    // A block service that is down must not fail the metadata API: the JS SDK uses it as its
+    // readiness probe. Its components are left out of the answer until it is back.
+    const lists = await Promise.all(this.opts.sources.map((s) => s.listComponents(ctx).catch(() => [])));
     return {
       id: this.opts.appId,
       runtimeVersion: this.opts.runtimeVersion,

@@ -244,7 +244,7 @@ async function resolveSource(c: ParsedComponent, item: MetadataItem, ctx: Resolv
   const envName = secretEnvName(src.name, src.key);
   const v = ctx.env[envName];
   if (v === undefined) {
-    const why = ctx.secretResolver === undefined ? 'secret stores are not available in this Tessera build yet' : 'the component has no auth.secretStore';
+    const why = ctx.secretResolver === undefined ? 'no secret store is loaded here' : 'the component has no auth.secretStore';
     return fail(`${ref} cannot be resolved: ${why}; set the environment variable ${envName} instead`);
   }
   return v;

@@ -298,7 +298,7 @@ Scopes: [app1]
     it('says which variable to set when the secret is missing', async () => {
       write('resources/statestore.yaml', withRef('{name: redis-secret, key: password}'));
       expect(await errorOf([join(root, 'resources')])).toBe(
-        'resources/statestore.yaml: component "statestore": spec.metadata[0] "redisPassword": secretKeyRef {name: "redis-secret", key: "password"} cannot be resolved: secret stores are not available in this Tessera build yet; set the environment variable REDIS_SECRET_PASSWORD instead',
+        'resources/statestore.yaml: component "statestore": spec.metadata[0] "redisPassword": secretKeyRef {name: "redis-secret", key: "password"} cannot be resolved: no secret store is loaded here; set the environment variable REDIS_SECRET_PASSWORD instead',
       );
     });
 
