@@ -4,7 +4,7 @@
 import type { PoolConfig } from 'pg';
 import { ComponentConfigError, parseDuration, prop, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
-import { parseConnectionString, toPoolConfig } from './pg-connection-string';
+import { parseConnectionString, toPoolConfig } from '@tessera/common-postgres';
 
 export interface PostgresConfigurationSettings {
   readonly pool: PoolConfig;

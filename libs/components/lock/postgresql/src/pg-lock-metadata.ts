@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { PoolConfig } from 'pg';
 import { ComponentConfigError, parseDuration, prop } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
-import { parseConnectionString, toPoolConfig } from './pg-connection-string';
+import { parseConnectionString, toPoolConfig } from '@tessera/common-postgres';
 
 export interface PostgresLockSettings {
   readonly pool: PoolConfig;

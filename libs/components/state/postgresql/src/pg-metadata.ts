@@ -6,7 +6,7 @@ import type { PoolConfig } from 'pg';
 import { ComponentConfigError, prop } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
 import { parseDuration } from '@tessera/spi';
-import { parseConnectionString, toPoolConfig } from './pg-connection-string';
+import { parseConnectionString, toPoolConfig } from '@tessera/common-postgres';
 
 export interface PostgresStateSettings {
   readonly pool: PoolConfig;

@@ -1,6 +1,6 @@
 // Pure unit tests (no database): connection strings, metadata, value encoding, query building.
 import type { ComponentMetadata } from '@tessera/spi';
-import { parseConnectionString, toPoolConfig } from './pg-connection-string';
+import { parseConnectionString, toPoolConfig } from '@tessera/common-postgres';
 import { parsePostgresMetadata } from './pg-metadata';
 import { buildQuery } from './pg-query';
 import { decodeValue, encodeValue } from './pg-value';

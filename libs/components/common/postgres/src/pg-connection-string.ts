@@ -1,3 +1,5 @@
+// Shared by every PostgreSQL component (state, lock, configuration), as components-contrib's
+// common/component/postgresql is: one reading of connection strings for all of them.
 // libpq connection strings, both forms Dapr users write: the URL
 // (`postgres://user:pw@host:5432/db?sslmode=require`) and keyword/value
 // (`host=localhost user=postgres port=5432 database=test`). Both are read into libpq keywords

@@ -1,0 +1,3 @@
+// Public surface of @tessera/common-postgres: the PostgreSQL client helpers components share.
+export { parseConnectionString, toPoolConfig } from './pg-connection-string';
+export type { Keywords } from './pg-connection-string';
