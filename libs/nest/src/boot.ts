@@ -206,27 +206,36 @@ function servicePort(argv: readonly string[], defaultPort = STATE_SVC_DEFAULT_PO
   return { port, rest };
 }
 
-/** state-svc: the state block behind the internal transport, for the gateways of every app. */
-export async function bootStateSvc(io: BootIo): Promise<INestApplicationContext> {
+/** How one building-block service (state-svc, lock-svc, …) is started. */
+interface BlockSvcDef {
+  readonly name: string;
+  readonly defaultPort: number;
+  /** What `--help` says about the runtime flags that apply. */
+  readonly help: string;
+  readonly module: (opts: { host: string; port: number; maxFrameBytes: number }) => DynamicModule;
+}
+
+/** A building block as its own service: its --port plus the runtime flags, served over the internal transport. */
+async function bootBlockSvc(io: BootIo, def: BlockSvcDef): Promise<INestApplicationContext> {
   let config: RuntimeConfig;
   let port: number;
   try {
-    const split = servicePort(io.argv);
+    const split = servicePort(io.argv, def.defaultPort);
     port = split.port;
     config = parseRuntimeArgs(split.rest, io.env, io.cwd);
   } catch (e) {
     return fail(io, e);
   }
   if (config.help) {
-    io.stdout.write(`tessera state-svc [--port ${STATE_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path, --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size, --data-dir.\n`);
+    io.stdout.write(`tessera ${def.name} [--port ${def.defaultPort}] [runtime flags]\n\n${def.help}`);
     process.exit(0);
   }
-  const logger = loggerFor(config, '', io.stderr).child({ scope: 'state-svc' });
+  const logger = loggerFor(config, '', io.stderr).child({ scope: def.name });
   const module = {
-    module: class TesseraStateSvc {},
+    module: class TesseraBlockSvc {},
     imports: [
       RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
-      StateSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
+      def.module({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
     ],
   };
   try {
@@ -234,106 +243,50 @@ export async function bootStateSvc(io: BootIo): Promise<INestApplicationContext>
   } catch (e) {
     return fail(io, e);
   }
+}
+
+/** state-svc: the state block behind the internal transport, for the gateways of every app. */
+export function bootStateSvc(io: BootIo): Promise<INestApplicationContext> {
+  return bootBlockSvc(io, {
+    name: 'state-svc',
+    defaultPort: STATE_SVC_DEFAULT_PORT,
+    help: `The runtime flags that apply: --resources-path, --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size, --data-dir.\n`,
+    module: (opts) => StateSvcModule.forRoot(opts),
+  });
 }
 
 export const SECRETS_SVC_DEFAULT_PORT = 50104;
 
 /** secrets-svc: the secrets block behind the internal transport, for the gateways of every app. */
-export async function bootSecretsSvc(io: BootIo): Promise<INestApplicationContext> {
-  let config: RuntimeConfig;
-  let port: number;
-  try {
-    const split = servicePort(io.argv, SECRETS_SVC_DEFAULT_PORT);
-    port = split.port;
-    config = parseRuntimeArgs(split.rest, io.env, io.cwd);
-  } catch (e) {
-    return fail(io, e);
-  }
-  if (config.help) {
-    io.stdout.write(
-      `tessera secrets-svc [--port ${SECRETS_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path (none: the embedded secretstore, this process's environment), --config (secret scopes applied to every caller), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
-    );
-    process.exit(0);
-  }
-  const logger = loggerFor(config, '', io.stderr).child({ scope: 'secrets-svc' });
-  const module = {
-    module: class TesseraSecretsSvc {},
-    imports: [
-      RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
-      SecretsSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
-    ],
-  };
-  try {
-    return await serve(module, config, logger, () => undefined);
-  } catch (e) {
-    return fail(io, e);
-  }
+export function bootSecretsSvc(io: BootIo): Promise<INestApplicationContext> {
+  return bootBlockSvc(io, {
+    name: 'secrets-svc',
+    defaultPort: SECRETS_SVC_DEFAULT_PORT,
+    help: `The runtime flags that apply: --resources-path (none: the embedded secretstore, this process's environment), --config (secret scopes applied to every caller), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
+    module: (opts) => SecretsSvcModule.forRoot(opts),
+  });
 }
 
 export const LOCK_SVC_DEFAULT_PORT = 50106;
 
 /** lock-svc: the distributed lock block behind the internal transport, for the gateways of every app. */
-export async function bootLockSvc(io: BootIo): Promise<INestApplicationContext> {
-  let config: RuntimeConfig;
-  let port: number;
-  try {
-    const split = servicePort(io.argv, LOCK_SVC_DEFAULT_PORT);
-    port = split.port;
-    config = parseRuntimeArgs(split.rest, io.env, io.cwd);
-  } catch (e) {
-    return fail(io, e);
-  }
-  if (config.help) {
-    io.stdout.write(
-      `tessera lock-svc [--port ${LOCK_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path (none: the embedded lockstore, SQLite in <data-dir>/lock.db), --data-dir, --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
-    );
-    process.exit(0);
-  }
-  const logger = loggerFor(config, '', io.stderr).child({ scope: 'lock-svc' });
-  const module = {
-    module: class TesseraLockSvc {},
-    imports: [
-      RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
-      LockSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
-    ],
-  };
-  try {
-    return await serve(module, config, logger, () => undefined);
-  } catch (e) {
-    return fail(io, e);
-  }
+export function bootLockSvc(io: BootIo): Promise<INestApplicationContext> {
+  return bootBlockSvc(io, {
+    name: 'lock-svc',
+    defaultPort: LOCK_SVC_DEFAULT_PORT,
+    help: `The runtime flags that apply: --resources-path (none: the embedded lockstore, SQLite in <data-dir>/lock.db), --data-dir, --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
+    module: (opts) => LockSvcModule.forRoot(opts),
+  });
 }
 
 export const CONFIGURATION_SVC_DEFAULT_PORT = 50105;
 
 /** configuration-svc: the configuration block behind the internal transport, for the gateways of every app. */
-export async function bootConfigurationSvc(io: BootIo): Promise<INestApplicationContext> {
-  let config: RuntimeConfig;
-  let port: number;
-  try {
-    const split = servicePort(io.argv, CONFIGURATION_SVC_DEFAULT_PORT);
-    port = split.port;
-    config = parseRuntimeArgs(split.rest, io.env, io.cwd);
-  } catch (e) {
-    return fail(io, e);
-  }
-  if (config.help) {
-    io.stdout.write(
-      `tessera configuration-svc [--port ${CONFIGURATION_SVC_DEFAULT_PORT}] [runtime flags]\n\nThe runtime flags that apply: --resources-path (configuration.redis / configuration.postgresql components; there is no embedded configuration store), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
-    );
-    process.exit(0);
-  }
-  const logger = loggerFor(config, '', io.stderr).child({ scope: 'configuration-svc' });
-  const module = {
-    module: class TesseraConfigurationSvc {},
-    imports: [
-      RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, ''),
-      ConfigurationSvcModule.forRoot({ host: config.listenAddresses[0] ?? '127.0.0.1', port, maxFrameBytes: Math.max(config.maxBodySizeBytes * 2, 16 * 1024 * 1024) }),
-    ],
-  };
-  try {
-    return await serve(module, config, logger, () => undefined);
-  } catch (e) {
-    return fail(io, e);
-  }
+export function bootConfigurationSvc(io: BootIo): Promise<INestApplicationContext> {
+  return bootBlockSvc(io, {
+    name: 'configuration-svc',
+    defaultPort: CONFIGURATION_SVC_DEFAULT_PORT,
+    help: `The runtime flags that apply: --resources-path (configuration.redis / configuration.postgresql components; there is no embedded configuration store), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
+    module: (opts) => ConfigurationSvcModule.forRoot(opts),
+  });
 }
