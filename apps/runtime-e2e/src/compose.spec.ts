@@ -5,6 +5,10 @@
 // and dependencies exist; and the compose command lines, healthchecks, Kubernetes probes and the
 // Kubernetes example app work when run as plain processes on loopback. Last, the compose Component
 // files run against the loopback Redis and PostgreSQL (skipped loudly when unreachable).
+//
+// The building-block services (state-svc, secrets-svc, configuration-svc, lock-svc) are checked
+// alike, from the BLOCK_SVCS table: each has its port, its gateway flag, and its own Component
+// files (a compose folder, ConfigMap keys) that validate as its block only.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -13,11 +17,21 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } fr
 import { dirname, join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { Client } from 'pg';
-import { KNOWN_STATE_TYPES, stateStoreVersions } from '@tessera/registry';
+import {
+  KNOWN_CONFIGURATION_TYPES,
+  KNOWN_LOCK_TYPES,
+  KNOWN_SECRET_STORE_TYPES,
+  KNOWN_STATE_TYPES,
+  configurationStoreVersions,
+  lockStoreVersions,
+  secretStoreVersions,
+  stateStoreVersions,
+} from '@tessera/registry';
 import { loadResources, parseRuntimeArgs, validateComponents } from '@tessera/runtime-core';
 import type { RuntimeConfig } from '@tessera/runtime-core';
 import { postgresSkipReason, redisSkipReason, testPostgresUrl, testRedisUrl } from '@tessera/testing';
 import { inMemoryStateYaml } from './support/components';
+import { redisWriter } from './support/configuration';
 import { ROOT, freePort, resourcesDir, startApp, tempDir, waitHttp, waitPort } from './support/processes';
 import type { TesseraProcess } from './support/processes';
 
@@ -34,6 +48,83 @@ const strings = (v: unknown, what: string): string[] => {
 };
 const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
 const CLI = join(ROOT, 'dist/apps/cli/main.js');
+
+// ---- the building-block services --------------------------------------------------------------
+
+interface BlockSvc {
+  /** The compose service, the Kubernetes Deployment/Service/HPA and the CLI subcommand. */
+  readonly name: 'state-svc' | 'secrets-svc' | 'configuration-svc' | 'lock-svc';
+  /** Its fixed internal port (deploy/README.md: 50100 + n). */
+  readonly port: number;
+  /** The gateway's flag for its address, and the RuntimeConfig field it sets. */
+  readonly flag: string;
+  readonly configKey: 'stateSvcAddress' | 'secretsSvcAddress' | 'configurationSvcAddress' | 'lockSvcAddress';
+  /** The component category it runs (`secretstores` for secretstores.local.file). */
+  readonly block: string;
+  /** Its component types and their versions, from @tessera/registry. */
+  readonly knownTypes: Readonly<Record<string, readonly string[]>>;
+  /** The components it ships with, in load (file name) order. */
+  readonly compose: readonly { name: string; type: string }[];
+  /** Its keys of the tessera-components ConfigMap. */
+  readonly configMapKeys: readonly string[];
+}
+const typesOf = (types: readonly string[], versions: (t: string) => readonly string[]): Record<string, readonly string[]> =>
+  Object.fromEntries(types.map((t) => [t, versions(t)]));
+const BLOCK_SVCS: readonly BlockSvc[] = [
+  {
+    name: 'state-svc',
+    port: 50101,
+    flag: '--state-svc-address',
+    configKey: 'stateSvcAddress',
+    block: 'state',
+    knownTypes: typesOf(KNOWN_STATE_TYPES, stateStoreVersions),
+    compose: [
+      { name: 'statestore-pg', type: 'state.postgresql' },
+      { name: 'statestore', type: 'state.redis' },
+    ],
+    configMapKeys: ['statestore.yaml'],
+  },
+  {
+    name: 'secrets-svc',
+    port: 50104,
+    flag: '--secrets-svc-address',
+    configKey: 'secretsSvcAddress',
+    block: 'secretstores',
+    knownTypes: typesOf(KNOWN_SECRET_STORE_TYPES, secretStoreVersions),
+    compose: [{ name: 'secretstore', type: 'secretstores.local.file' }],
+    configMapKeys: ['secretstore.yaml'],
+  },
+  {
+    name: 'configuration-svc',
+    port: 50105,
+    flag: '--configuration-svc-address',
+    configKey: 'configurationSvcAddress',
+    block: 'configuration',
+    knownTypes: typesOf(KNOWN_CONFIGURATION_TYPES, configurationStoreVersions),
+    compose: [{ name: 'configstore', type: 'configuration.redis' }],
+    configMapKeys: ['configstore.yaml'],
+  },
+  {
+    name: 'lock-svc',
+    port: 50106,
+    flag: '--lock-svc-address',
+    configKey: 'lockSvcAddress',
+    block: 'lock',
+    knownTypes: typesOf(KNOWN_LOCK_TYPES, lockStoreVersions),
+    compose: [{ name: 'lockstore', type: 'lock.redis' }],
+    configMapKeys: ['lockstore.yaml'],
+  },
+];
+const BLOCK_SVC_NAMES = BLOCK_SVCS.map((b) => b.name);
+/** Where each service's compose Component files live (its bind mount's source). */
+const composeFolder = (b: BlockSvc): string => `deploy/compose/resources/${b.name}`;
+/** The `secretsFile` metadata value of a secretstores.local.file Component document. */
+function secretsFileOf(component: Obj): string {
+  const items = list(obj(component['spec'], 'spec')['metadata']).map((m) => obj(m, 'metadata item'));
+  const value = items.find((m) => m['name'] === 'secretsFile')?.['value'];
+  if (typeof value !== 'string') throw new Error(`component ${nameOf(component)}: no secretsFile`);
+  return value;
+}
 
 // ---- the files under test -------------------------------------------------------------------
 
@@ -155,7 +246,7 @@ const commandLines: CommandLine[] = [
   { where: 'Dockerfile CMD', argv: execForm(runtimeStage, 'CMD') },
 ];
 
-/** state-svc's own --port, split off as bootStateSvc does; the rest are runtime flags. */
+/** A block service's own --port, split off as bootBlockSvc does; the rest are runtime flags. */
 function splitPort(argv: readonly string[]): { port: number | undefined; rest: string[] } {
   const rest: string[] = [];
   let port: number | undefined;
@@ -169,7 +260,7 @@ function splitPort(argv: readonly string[]): { port: number | undefined; rest: s
 }
 function parsed(argv: readonly string[]): { sub: string; port: number | undefined; config: RuntimeConfig } {
   const [sub, ...flags] = argv;
-  const split = sub === 'state-svc' ? splitPort(flags) : { port: undefined, rest: flags };
+  const split = (BLOCK_SVC_NAMES as readonly string[]).includes(sub as string) ? splitPort(flags) : { port: undefined, rest: flags };
   return { sub: sub as string, port: split.port, config: parseRuntimeArgs(split.rest, {}, '/') };
 }
 /** Sets `flag value` (replacing the value if the flag is there) for a loopback run. */
@@ -206,7 +297,7 @@ beforeAll(() => {
 describe('docker-compose.yml', () => {
   it('is well formed: images or builds, ports, volumes, depends_on and healthchecks', () => {
     for (const key of Object.keys(compose)) expect(['name', 'services', 'volumes', 'networks', 'configs', 'secrets'].includes(key) || key.startsWith('x-')).toBe(true);
-    expect(Object.keys(services).sort()).toEqual(['gateway', 'postgres', 'redis', 'state-svc']);
+    expect(Object.keys(services).sort()).toEqual(['gateway', 'postgres', 'redis', ...BLOCK_SVC_NAMES].sort());
     const volumes = isObj(compose['volumes']) ? Object.keys(compose['volumes']) : [];
     for (const [name, raw] of Object.entries(services)) {
       const s = obj(raw, name);
@@ -229,12 +320,16 @@ describe('docker-compose.yml', () => {
       const test = list(obj(s['healthcheck'], `${name}.healthcheck`)['test']);
       expect({ name, form: test[0] }).toEqual({ name, form: expect.stringMatching(/^CMD(-SHELL)?$/) });
     }
-    expect(Object.keys(obj(svc('state-svc')['depends_on'], 'depends_on')).sort()).toEqual(['postgres', 'redis']);
-    expect(Object.keys(obj(svc('gateway')['depends_on'], 'depends_on'))).toEqual(['state-svc']);
+    const dependsOn = (name: string): string[] => Object.keys(obj(svc(name)['depends_on'] ?? {}, 'depends_on')).sort();
+    expect(dependsOn('state-svc')).toEqual(['postgres', 'redis']);
+    expect(dependsOn('secrets-svc')).toEqual([]); // a file in its own mount
+    expect(dependsOn('configuration-svc')).toEqual(['redis']);
+    expect(dependsOn('lock-svc')).toEqual(['redis']);
+    expect(dependsOn('gateway')).toEqual([...BLOCK_SVC_NAMES].sort());
   });
 
-  it('builds both Tessera services from ./Dockerfile into one image', () => {
-    expect([...tesseraServices].sort()).toEqual(['gateway', 'state-svc']);
+  it('builds every Tessera service from ./Dockerfile into one image', () => {
+    expect([...tesseraServices].sort()).toEqual(['gateway', ...BLOCK_SVC_NAMES].sort());
     const images = new Set(tesseraServices.map((n) => svc(n)['image']));
     expect(images.size).toBe(1);
     for (const n of tesseraServices) {
@@ -244,28 +339,55 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('wires state-svc and the gateway together: address, port, resources mount, published ports', () => {
-    const state = parsed(strings(svc('state-svc')['command'], 'state-svc'));
+  it.each(BLOCK_SVCS)('wires $name and the gateway together: address, port, resources mount', (b) => {
+    const service = parsed(strings(svc(b.name)['command'], b.name));
     const gateway = parsed(strings(svc('gateway')['command'], 'gateway'));
-    expect(state.port).toBe(50101);
-    expect(list(svc('state-svc')['expose']).map(String)).toContain(String(state.port));
-    expect(gateway.config.stateSvcAddress).toBe(`state-svc:${state.port}`);
-    expect(gateway.config.appId).toBe('myapp');
+    expect(service.sub).toBe(b.name);
+    expect(service.port).toBe(b.port);
+    expect(list(svc(b.name)['expose']).map(String)).toEqual([String(b.port)]);
+    expect(gateway.config[b.configKey]).toBe(`${b.name}:${b.port}`);
 
-    const resources = state.config.resourcesPaths;
+    const resources = service.config.resourcesPaths;
     expect(resources).toHaveLength(1);
-    const mount = list(svc('state-svc')['volumes']).map((v) => obj(v, 'volume')).find((v) => v['target'] === resources[0]);
-    expect(mount).toMatchObject({ type: 'bind', source: './deploy/compose/resources', read_only: true });
+    const mount = list(svc(b.name)['volumes']).map((v) => obj(v, 'volume')).find((v) => v['target'] === resources[0]);
+    expect(mount).toMatchObject({ type: 'bind', source: `./${composeFolder(b)}`, read_only: true });
+  });
 
+  it('the gateway: app id, published ports; the PostgreSQL of statestore-pg', () => {
+    const gateway = parsed(strings(svc('gateway')['command'], 'gateway'));
+    expect(gateway.config.appId).toBe('myapp');
     const published = list(svc('gateway')['ports']).map((p) => Number(String(p).split(':').pop()));
     expect(published.sort()).toEqual([gateway.config.daprGrpcPort, gateway.config.daprHttpPort].sort());
     expect(svc('postgres')['environment']).toMatchObject({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' });
+  });
+
+  it("the secret store's secretsFile is a JSON object in secrets-svc's read-only mount", () => {
+    const secretsSvc = BLOCK_SVCS.find((b) => b.name === 'secrets-svc') as BlockSvc;
+    const mount = list(svc('secrets-svc')['volumes']).map((v) => obj(v, 'volume'))[0] as Obj;
+    const file = secretsFileOf(parse(read(`${composeFolder(secretsSvc)}/secretstore.yaml`)) as Obj);
+    expect(file.startsWith(`${String(mount['target'])}/`)).toBe(true);
+    const onHost = posix.join(String(mount['source']), posix.relative(String(mount['target']), file));
+    expect(isObj(JSON.parse(read(onHost)))).toBe(true);
   });
 });
 
 describe('tessera command lines in docker-compose.yml, deploy/kubernetes and the Dockerfile', () => {
   it('finds them all', () => {
-    expect(commandLines.map((c) => c.argv[0])).toEqual(['state-svc', 'gateway', 'gateway', 'state-svc', 'runtime']);
+    expect(commandLines.map((c) => c.argv[0])).toEqual([
+      // docker-compose.yml, in service order
+      'state-svc',
+      'secrets-svc',
+      'configuration-svc',
+      'lock-svc',
+      'gateway',
+      // deploy/kubernetes, in file name order
+      'configuration-svc',
+      'lock-svc',
+      'gateway',
+      'secrets-svc',
+      'state-svc',
+      'runtime',
+    ]);
   });
 
   it('tells a subcommand the CLI lacks from one it has (control for the next test)', () => {
@@ -291,6 +413,7 @@ describe('deploy/', () => {
     Namespace: 'v1',
     ConfigMap: 'v1',
     Service: 'v1',
+    Secret: 'v1',
     Deployment: 'apps/v1',
     HorizontalPodAutoscaler: 'autoscaling/v2',
     Kustomization: 'kustomize.config.k8s.io/v1beta1',
@@ -309,12 +432,11 @@ describe('deploy/', () => {
         'ConfigMap/tessera-components',
         'Deployment/myapp',
         'Deployment/redis',
-        'Deployment/state-svc',
-        'HorizontalPodAutoscaler/state-svc',
         'Kustomization/-',
         'Namespace/tessera',
+        'Secret/tessera-secrets',
         'Service/redis',
-        'Service/state-svc',
+        ...BLOCK_SVC_NAMES.flatMap((n) => [`Deployment/${n}`, `HorizontalPodAutoscaler/${n}`, `Service/${n}`]),
       ].sort(),
     );
   });
@@ -348,30 +470,71 @@ describe('deploy/', () => {
         expect(ports.some((cp) => cp['name'] === p['targetPort'] || cp['containerPort'] === p['targetPort'])).toBe(true);
       }
     }
-    const hpa = obj(one('HorizontalPodAutoscaler', 'state-svc')['spec'], 'spec');
-    expect(hpa['scaleTargetRef']).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'state-svc' });
-    const stateSvc = one('Deployment', 'state-svc');
-    expect(obj(stateSvc['spec'], 'spec')['replicas']).toBeUndefined(); // the HPA owns the count
-    for (const c of containersOf(podSpec(stateSvc))) expect(obj(obj(c['resources'], 'resources')['requests'], 'requests')['cpu']).toBeDefined();
+    for (const name of BLOCK_SVC_NAMES) {
+      const hpa = obj(one('HorizontalPodAutoscaler', name)['spec'], 'spec');
+      expect(hpa['scaleTargetRef']).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+      expect(Number(hpa['minReplicas'])).toBeGreaterThanOrEqual(2);
+      expect(Number(hpa['maxReplicas'])).toBeGreaterThanOrEqual(Number(hpa['minReplicas']));
+      const deployment = one('Deployment', name);
+      expect({ name, replicas: obj(deployment['spec'], 'spec')['replicas'] }).toEqual({ name, replicas: undefined }); // the HPA owns the count
+      for (const c of containersOf(podSpec(deployment))) expect({ name, cpu: obj(obj(c['resources'], 'resources')['requests'], 'requests')['cpu'] }).toEqual({ name, cpu: expect.anything() });
+    }
   });
 
-  it('state-svc serves its ConfigMap on the port the sidecars dial', () => {
-    const pod = podSpec(one('Deployment', 'state-svc'));
+  /** The ConfigMap keys a Deployment mounts (its configMap volume's items) at its --resources-path. */
+  function configMapMount(name: string): { keys: string[]; mountPath: unknown; readOnly: unknown } {
+    const pod = podSpec(one('Deployment', name));
     const container = containersOf(pod)[0] as Obj;
-    const { port, config } = parsed(strings(container['args'], 'args'));
     const volume = list(pod['volumes']).map((v) => obj(v, 'volume')).find((v) => isObj(v['configMap']));
-    expect(obj(volume?.['configMap'], 'configMap')['name']).toBe('tessera-components');
-    one('ConfigMap', 'tessera-components');
+    const configMap = obj(volume?.['configMap'], `${name} configMap volume`);
+    expect(configMap['name']).toBe('tessera-components');
+    const items = list(configMap['items']).map((i) => obj(i, 'item'));
+    expect(items.every((i) => i['key'] === i['path'])).toBe(true);
     const mount = list(container['volumeMounts']).map((m) => obj(m, 'mount')).find((m) => m['name'] === volume?.['name']);
-    expect(mount).toMatchObject({ mountPath: config.resourcesPaths[0], readOnly: true });
+    return { keys: items.map((i) => String(i['key'])), mountPath: mount?.['mountPath'], readOnly: mount?.['readOnly'] };
+  }
 
-    const service = obj(one('Service', 'state-svc')['spec'], 'spec');
+  it.each(BLOCK_SVCS)('$name serves its keys of the ConfigMap on the port the sidecars dial', (b) => {
+    const container = containersOf(podSpec(one('Deployment', b.name)))[0] as Obj;
+    const { sub, port, config } = parsed(strings(container['args'], 'args'));
+    expect(sub).toBe(b.name);
+    expect(port).toBe(b.port);
+    const mount = configMapMount(b.name);
+    expect(mount).toEqual({ keys: [...b.configMapKeys], mountPath: config.resourcesPaths[0], readOnly: true });
+    expect(config.resourcesPaths).toHaveLength(1);
+
+    const service = obj(one('Service', b.name)['spec'], 'spec');
     const servicePort = obj(list(service['ports'])[0], 'port');
     const containerPort = list(container['ports']).map((p) => obj(p, 'port')).find((p) => p['name'] === servicePort['targetPort']);
     expect(containerPort?.['containerPort']).toBe(port);
+    expect(servicePort['port']).toBe(b.port);
     const ns = kustomization['namespace'];
     const sidecar = containersOf(podSpec(one('Deployment', 'myapp'))).find((c) => isTesseraImage(c['image'])) as Obj;
-    expect(parsed(strings(sidecar['args'], 'args')).config.stateSvcAddress).toBe(`state-svc.${String(ns)}.svc.cluster.local:${String(servicePort['port'])}`);
+    expect(parsed(strings(sidecar['args'], 'args')).config[b.configKey]).toBe(`${b.name}.${String(ns)}.svc.cluster.local:${String(servicePort['port'])}`);
+  });
+
+  it('every ConfigMap key is mounted into exactly one service', () => {
+    const data = obj(one('ConfigMap', 'tessera-components')['data'], 'data');
+    const mounted = BLOCK_SVCS.flatMap((b) => configMapMount(b.name).keys);
+    expect([...mounted].sort()).toEqual(Object.keys(data).sort());
+  });
+
+  it("the secret store's secretsFile is a JSON object in a Secret mounted read-only into secrets-svc", () => {
+    const data = obj(one('ConfigMap', 'tessera-components')['data'], 'data');
+    const file = secretsFileOf(obj(parse(String(data['secretstore.yaml'])), 'secretstore.yaml'));
+    const pod = podSpec(one('Deployment', 'secrets-svc'));
+    const mounts = list((containersOf(pod)[0] as Obj)['volumeMounts']).map((m) => obj(m, 'mount'));
+    const mount = mounts.find((m) => file.startsWith(`${String(m['mountPath'])}/`));
+    expect(mount?.['readOnly']).toBe(true);
+    const volume = list(pod['volumes']).map((v) => obj(v, 'volume')).find((v) => v['name'] === mount?.['name']) as Obj;
+    const secretVolume = obj(volume['secret'], 'secret volume');
+    const path = posix.relative(String(mount?.['mountPath']), file);
+    const item = list(secretVolume['items']).map((i) => obj(i, 'item')).find((i) => i['path'] === path);
+    const key = item === undefined ? path : String(item['key']);
+    const secret = one('Secret', String(secretVolume['secretName']));
+    const json = obj(secret['stringData'], 'stringData')[key];
+    expect(typeof json).toBe('string');
+    expect(isObj(JSON.parse(json as string))).toBe(true);
   });
 
   it('the gateway is a sidecar of the example app, probed on its Dapr HTTP port', () => {
@@ -406,28 +569,32 @@ describe('deploy/', () => {
     }
   });
 
-  /** Loads a folder as state-svc does (every app, as the runtime checks components). */
-  async function loadFolder(dir: string, namespace: string): Promise<{ name: string; type: string }[]> {
+  /**
+   * Loads a folder as the service does (every app, as the runtime checks components) and
+   * validates it with only the service's block built: a component of another block fails.
+   */
+  async function loadFolder(b: BlockSvc, dir: string, namespace: string): Promise<{ name: string; type: string }[]> {
     const resources = await loadResources([dir], { appId: '', namespace, env: {} });
-    const knownTypes = Object.fromEntries(KNOWN_STATE_TYPES.map((t) => [t, stateStoreVersions(t)]));
-    return validateComponents(resources.components, { knownTypes, builtBlocks: ['state'] }).map((c) => ({ name: c.name, type: c.type }));
+    return validateComponents(resources.components, { knownTypes: b.knownTypes, builtBlocks: [b.block] }).map((c) => ({ name: c.name, type: c.type }));
   }
 
-  it('the compose Component files load and validate as state stores', async () => {
-    const components = await loadFolder(join(ROOT, 'deploy/compose/resources'), 'default');
-    expect(components).toEqual([
-      { name: 'statestore-pg', type: 'state.postgresql' },
-      { name: 'statestore', type: 'state.redis' },
-    ]);
-    expect(components.length).toBe(deployDocs.filter((d) => d.file.startsWith('deploy/compose/')).length); // none skipped
+  it('each service has its own compose folder, and nothing else is there', () => {
+    const folders = readdirSync(join(ROOT, 'deploy/compose/resources'), { withFileTypes: true });
+    expect(folders.every((e) => e.isDirectory())).toBe(true);
+    expect(folders.map((e) => e.name).sort()).toEqual([...BLOCK_SVC_NAMES].sort());
   });
 
-  it('the Component YAML in the ConfigMap loads and validates as state stores', async () => {
+  it.each(BLOCK_SVCS)('the compose Component files of $name load and validate as its block', async (b) => {
+    const components = await loadFolder(b, join(ROOT, composeFolder(b)), 'default');
+    expect(components).toEqual(b.compose);
+    expect(components.length).toBe(deployDocs.filter((d) => d.file.startsWith(`${composeFolder(b)}/`)).length); // none skipped
+  });
+
+  it.each(BLOCK_SVCS)('the Component YAML in the ConfigMap for $name loads and validates as its block', async (b) => {
     const data = obj(one('ConfigMap', 'tessera-components')['data'], 'data');
-    const dir = resourcesDir(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)])));
-    const components = await loadFolder(dir, String(kustomization['namespace']));
-    expect(components).toEqual([{ name: 'statestore', type: 'state.redis' }]);
-    expect(components.every((c) => c.type.startsWith('state.'))).toBe(true);
+    const dir = resourcesDir(Object.fromEntries(configMapMount(b.name).keys.map((k) => [k, String(data[k])])));
+    const components = await loadFolder(b, dir, String(kustomization['namespace']));
+    expect(components).toEqual(b.compose.filter((c) => c.name !== 'statestore-pg')); // no PostgreSQL in the cluster example
   });
 });
 
@@ -521,19 +688,78 @@ function runHealthcheck(service: string, fromPort: number, port: number): number
   return spawnSync(process.execPath, ['-e', script], { timeout: 10_000 }).status;
 }
 
-async function startSplit(resources: string): Promise<{ http: string; httpPort: number; stateSvcPort: number }> {
-  const stateSvcPort = await freePort();
+type BlockSvcName = BlockSvc['name'];
+interface Split {
+  readonly http: string;
+  readonly httpPort: number;
+  /** Each block service's (moved) internal port. */
+  readonly ports: Readonly<Record<BlockSvcName, number>>;
+}
+
+/**
+ * Runs the compose command lines: every block service with its port moved and `resources` as
+ * its --resources-path, then the gateway with its addresses pointed at them.
+ */
+async function startSplit(resources: Readonly<Record<BlockSvcName, string>>): Promise<Split> {
+  const ports = {} as Record<BlockSvcName, number>;
+  for (const b of BLOCK_SVCS) ports[b.name] = await freePort();
   const httpPort = await freePort();
-  const state = startApp('cli', ['state-svc', ...withFlag(withFlag(composeArgs('state-svc'), '--port', String(stateSvcPort)), '--resources-path', resources)]);
-  procs.push(state);
-  await waitPort(state, stateSvcPort);
-  let args = withFlag(composeArgs('gateway'), '--state-svc-address', `127.0.0.1:${stateSvcPort}`);
+  const started = BLOCK_SVCS.map((b) => {
+    const p = startApp('cli', [b.name, ...withFlag(withFlag(composeArgs(b.name), '--port', String(ports[b.name])), '--resources-path', resources[b.name])]);
+    procs.push(p);
+    return waitPort(p, ports[b.name]);
+  });
+  await Promise.all(started);
+  let args = composeArgs('gateway');
+  for (const b of BLOCK_SVCS) {
+    expect(args).toContain(b.flag); // moved, not added
+    args = withFlag(args, b.flag, `127.0.0.1:${ports[b.name]}`);
+  }
   args = withFlag(withFlag(args, '--dapr-http-port', String(httpPort)), '--dapr-grpc-port', String(await freePort()));
   const gateway = startApp('cli', ['gateway', ...args]);
   procs.push(gateway);
   const http = `http://127.0.0.1:${httpPort}`;
   await waitHttp(gateway, `${http}/v1.0/healthz`, 20_000, (s) => s === 204);
-  return { http, httpPort, stateSvcPort };
+  return { http, httpPort, ports };
+}
+
+/** A service's compose Component files (name -> text), paths inside its mount moved to the repo. */
+function composeFiles(b: BlockSvc): Record<string, string> {
+  const mount = obj(list(svc(b.name)['volumes'])[0], 'volume');
+  const inContainer = `${String(mount['target'])}/`;
+  const onHost = `${join(ROOT, composeFolder(b))}/`;
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(join(ROOT, composeFolder(b))).filter((n) => /\.ya?ml$/.test(n))) {
+    files[f] = read(`${composeFolder(b)}/${f}`).split(inContainer).join(onHost);
+  }
+  return files;
+}
+
+const exampleSecrets = (): Obj => obj(JSON.parse(read('deploy/compose/resources/secrets-svc/secrets.json')), 'secrets.json');
+
+async function post(http: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+/** Takes a lock, sees a second owner refused, releases it: the lock API through the gateway. */
+async function lockRoundTrip(http: string, store: string, resourceId: string): Promise<void> {
+  expect(await post(http, `/v1.0-alpha1/lock/${store}`, { resourceId, lockOwner: 'owner-1', expiryInSeconds: 30 })).toEqual({ status: 200, json: { success: true } });
+  expect(await post(http, `/v1.0-alpha1/lock/${store}`, { resourceId, lockOwner: 'owner-2', expiryInSeconds: 30 })).toEqual({ status: 200, json: { success: false } });
+  expect(await post(http, `/v1.0-alpha1/unlock/${store}`, { resourceId, lockOwner: 'owner-1' })).toEqual({ status: 200, json: { status: 0 } });
+}
+
+/** Reads the example secrets through the gateway. */
+async function readSecrets(http: string): Promise<void> {
+  const secrets = exampleSecrets();
+  const database = obj(secrets['database'], 'database');
+  for (const [name, value] of [
+    ['greeting', secrets['greeting']],
+    ['database:password', database['password']],
+  ] as const) {
+    const res = await fetch(`${http}/v1.0/secrets/secretstore/${encodeURIComponent(name)}`);
+    expect({ name, status: res.status, body: await res.json() }).toEqual({ name, status: 200, body: { [name]: value } });
+  }
 }
 
 async function saveAndGet(http: string, store: string, key: string): Promise<unknown> {
@@ -549,23 +775,50 @@ async function saveAndGet(http: string, store: string, key: string): Promise<unk
   return value;
 }
 
-describe('the compose command lines run as plain processes (ports moved, an in-memory store)', () => {
-  let split: { http: string; httpPort: number; stateSvcPort: number };
+describe('the compose command lines run as plain processes (ports moved, backends replaced)', () => {
+  let split: Split;
   const RUN = `compose-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    split = await startSplit(resourcesDir({ 'statestore.yaml': inMemoryStateYaml('statestore') }));
-  });
+    // No Redis or PostgreSQL here: in-memory state and lock stores; the compose secret store
+    // itself (a file); configuration-svc with no store (there is no in-memory configuration type).
+    split = await startSplit({
+      'state-svc': resourcesDir({ 'statestore.yaml': inMemoryStateYaml('statestore') }),
+      'secrets-svc': resourcesDir(composeFiles(BLOCK_SVCS.find((b) => b.name === 'secrets-svc') as BlockSvc)),
+      'configuration-svc': resourcesDir({}),
+      'lock-svc': resourcesDir({
+        'lockstore.yaml': 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: lockstore\nspec:\n  type: lock.in-memory\n  version: v1\n  metadata: []\n',
+      }),
+    });
+  }, 60_000);
 
   it('serves state through the gateway and state-svc', async () => {
     expect(await saveAndGet(split.http, 'statestore', `${RUN}-k`)).toEqual({ from: 'compose.spec' });
   });
 
+  it('serves the compose example secrets (secrets.json) through the gateway and secrets-svc', async () => {
+    await readSecrets(split.http);
+  });
+
+  it('serves locks through the gateway and lock-svc', async () => {
+    await lockRoundTrip(split.http, 'lockstore', `${RUN}-lock`);
+  });
+
+  it('sends configuration calls to configuration-svc (here without a store: its answer, not "unreachable")', async () => {
+    const res = await fetch(`${split.http}/v1.0/configuration/configstore?key=a`);
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 500,
+      body: { errorCode: 'ERR_CONFIGURATION_STORE_NOT_CONFIGURED', message: 'configuration stores not configured' },
+    });
+  });
+
   it('their healthchecks pass against the running processes, and fail on a closed port or an error status', async () => {
-    expect(runHealthcheck('state-svc', 50101, split.stateSvcPort)).toBe(0);
-    expect(runHealthcheck('gateway', 3500, split.httpPort)).toBe(0);
     const closed = await freePort();
-    expect(runHealthcheck('state-svc', 50101, closed)).not.toBe(0);
+    for (const b of BLOCK_SVCS) {
+      expect({ name: b.name, status: runHealthcheck(b.name, b.port, split.ports[b.name]) }).toEqual({ name: b.name, status: 0 });
+      expect({ name: b.name, fails: runHealthcheck(b.name, b.port, closed) !== 0 }).toEqual({ name: b.name, fails: true });
+    }
+    expect(runHealthcheck('gateway', 3500, split.httpPort)).toBe(0);
     expect(runHealthcheck('gateway', 3500, closed)).not.toBe(0);
     const notReady = createServer((_req, res) => res.writeHead(500).end());
     await new Promise<void>((resolve) => notReady.listen(0, '127.0.0.1', resolve));
@@ -626,38 +879,66 @@ const describeBackends = backendSkip === undefined ? describe : describe.skip;
 describeBackends(`the compose Component files on loopback Redis and PostgreSQL${backendSkip ? ` — SKIPPED: ${backendSkip}` : ''}`, () => {
   const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const table = `tessera_compose_${suffix}`;
+  const configKey = `tessera_compose_cfg_${suffix}`;
   let http: string;
 
-  /** The compose files with the hosts pointed at the test backends, and tables of this run. */
-  function loopbackResources(): string {
+  /** Each service's compose files with the hosts pointed at the test backends, and tables of this run. */
+  function loopbackResources(): Record<BlockSvcName, string> {
     const redis = new URL(testRedisUrl());
     const pg = new URL(testPostgresUrl());
-    const files: Record<string, string> = {};
-    for (const f of readdirSync(join(ROOT, 'deploy/compose/resources'))) {
-      let text = read(`deploy/compose/resources/${f}`).replace('value: redis:6379', `value: "${redis.hostname}:${redis.port || 6379}"`);
-      if (text.includes('host=postgres')) {
-        text = text.replace('host=postgres', `host=${pg.hostname}`).replace('port=5432', `port=${pg.port || 5432}`);
-        text += `    - name: tableName\n      value: ${table}\n    - name: metadataTableName\n      value: ${table}_meta\n`;
+    const dirs = {} as Record<BlockSvcName, string>;
+    const all: string[] = [];
+    for (const b of BLOCK_SVCS) {
+      const files = composeFiles(b);
+      for (const [f, original] of Object.entries(files)) {
+        let text = original.split('value: redis:6379').join(`value: "${redis.hostname}:${redis.port || 6379}"`);
+        if (text.includes('host=postgres')) {
+          text = text.replace('host=postgres', `host=${pg.hostname}`).replace('port=5432', `port=${pg.port || 5432}`);
+          text += `    - name: tableName\n      value: ${table}\n    - name: metadataTableName\n      value: ${table}_meta\n`;
+        }
+        files[f] = text;
       }
-      files[f] = text;
+      all.push(...Object.values(files));
+      dirs[b.name] = resourcesDir(files);
     }
-    expect(Object.values(files).join('')).not.toMatch(/redis:6379|host=postgres/);
-    return resourcesDir(files);
+    expect(all.join('')).not.toMatch(/redis:6379|host=postgres|value: \/resources\//);
+    return dirs;
   }
 
   beforeAll(async () => {
     ({ http } = await startSplit(loopbackResources()));
-  });
+  }, 60_000);
 
   afterAll(async () => {
     const c = new Client({ connectionString: testPostgresUrl() });
     await c.connect();
     await c.query(`DROP TABLE IF EXISTS ${table}, ${table}_meta`);
     await c.end();
+    const writer = redisWriter();
+    await writer.del(configKey).catch(() => undefined);
+    await writer.close();
   });
 
   it.each(['statestore', 'statestore-pg'])('%s saves and reads back', async (store) => {
     expect(await saveAndGet(http, store, `compose-${suffix}`)).toEqual({ from: 'compose.spec' });
   });
-});
 
+  it('secretstore reads secrets.json', async () => {
+    await readSecrets(http);
+  });
+
+  it('configstore reads an item written to Redis as Dapr lays it out (value||version)', async () => {
+    const writer = redisWriter();
+    try {
+      await writer.set(configKey, 'from-redis', '7');
+    } finally {
+      await writer.close();
+    }
+    const res = await fetch(`${http}/v1.0/configuration/configstore?key=${configKey}`);
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { [configKey]: expect.objectContaining({ value: 'from-redis', version: '7' }) } });
+  });
+
+  it('lockstore takes, refuses and releases a lock', async () => {
+    await lockRoundTrip(http, 'lockstore', `compose-${suffix}`);
+  });
+});
