@@ -18,8 +18,9 @@
 // recorded requests' completions give the achieved rate. Paths alternate within a round (the order
 // reverses every other round); the table gives the median of --rounds rounds, each column its own
 // median. Before the first round every path runs once for --prewarm seconds, unrecorded (the
-// runtimes' CPU per request keeps falling for ~10 s after start while V8 optimises the hot path). CPU µs/req is user + system time (/proc, 10 ms ticks) of each process over the recorded
-// window divided by the requests completed in it.
+// runtimes' CPU per request keeps falling for ~10 s after start while V8 optimises the hot path).
+// CPU µs/req is user + system time (/proc, 10 ms ticks) of each process over the recorded window
+// divided by the requests completed in it.
 //
 //   node tools/build.mjs && node bench/invoke.bench.mjs [--rate=1000] [--conns=16] [--bytes=1024]
 //     [--duration=10] [--warmup=2] [--rounds=3] [--prewarm=5] [--no-grpc] [--only=direct,http,grpc]

@@ -42,12 +42,19 @@ function toGrpcMetadata(m: Record<string, ListStringValue>): grpc.Metadata {
  * cancelled (client cancel, deadline, disconnect), so the callee's app call is cancelled too
  * (daprd propagates the gRPC context end to end).
  */
+/**
+ * One reason shared by every cancelled call: grpc-js emits `cancelled` when any call's stream
+ * closes, answered or not, and an abort() without a reason builds a DOMException with a stack
+ * trace each time (~40 µs per call in the invocation benchmark).
+ */
+const CALL_ENDED = Object.freeze(new Error('the gRPC call ended or was cancelled by the client'));
+
 export function withCallLifetime(ctx: CallContext, call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): CallContext {
   const d = call.getDeadline();
   const ms = d instanceof Date ? d.getTime() : d;
   const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
+  if (call.cancelled) controller.abort(CALL_ENDED);
+  else call.once('cancelled', () => controller.abort(CALL_ENDED));
   return { ...ctx, signal: controller.signal, ...(Number.isFinite(ms) ? { deadline: ms } : {}) };
 }
 
