@@ -3,21 +3,13 @@
 // concrete component. A store that fails to start stops start-up with one line naming the file
 // and the component, unless the component sets spec.ignoreErrors. A keyPrefix containing `||`
 // fails the component, as daprd fails it.
-import type { ComponentMetadata, LockStore, LockStoreFactory } from '@tessera/spi';
+import { initWithTimeout } from '@tessera/spi';
+import type { ComponentMetadata, LockStore, LockStoreFactory, LoadableComponentSpec } from '@tessera/spi';
 import { lockKeyStrategy } from './lock-keys';
 import { LockStores } from './lock-stores';
 
 /** The fields of a loaded Component resource this loader reads. */
-export interface LockComponentSpec {
-  readonly name: string;
-  readonly type: string;
-  readonly version: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly scopes: readonly string[];
-  readonly initTimeoutMs: number;
-  readonly ignoreErrors: boolean;
-  readonly file: string;
-}
+export type LockComponentSpec = LoadableComponentSpec;
 
 export interface LockLoaderLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -26,20 +18,6 @@ export interface LockLoaderLogger {
 
 export class LockStoreLoadError extends Error {
   readonly kind = 'tessera.lock-store-load' as const;
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`init did not finish within ${ms} ms (spec.initTimeout)`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
 }
 
 /** `keyPrefix` as the runtime reads it (case-insensitive name, like other component metadata). */
@@ -67,7 +45,7 @@ export async function loadLockStores(
       try {
         keyStrategy = lockKeyStrategy(keyPrefixOf(spec.metadata));
         store = factory(meta);
-        await withTimeout(store.init(), spec.initTimeoutMs);
+        await initWithTimeout(store.init(), spec.initTimeoutMs);
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
         if (store) await store.close().catch(() => undefined);

@@ -4,22 +4,15 @@
 // (environment snapshot, working folder) are passed in, so this block never imports a concrete
 // component nor reads process state. A store that fails to start stops start-up with one line
 // naming the file and the component, unless the component sets spec.ignoreErrors.
-import type { ComponentMetadata, SecretStore, SecretStoreFactory, SecretStoreHost } from '@tessera/spi';
+import { initWithTimeout } from '@tessera/spi';
+import type { ComponentMetadata, SecretStore, SecretStoreFactory, SecretStoreHost, LoadableComponentSpec } from '@tessera/spi';
 import type { SecretResolver } from '@tessera/runtime-core';
 import type { SecretStoreEntry } from './secret-stores';
 import { SecretStores } from './secret-stores';
 
 /** The fields of a loaded Component resource this loader reads (runtime-core's ComponentSpec fits). */
-export interface SecretStoreComponentSpec {
-  readonly name: string;
-  readonly type: string;
-  readonly version: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly scopes: readonly string[];
-  readonly initTimeoutMs: number;
-  readonly ignoreErrors: boolean;
-  readonly file: string;
-}
+/** The fields of a loaded Component resource this loader reads. */
+export type SecretStoreComponentSpec = LoadableComponentSpec;
 
 export interface SecretLoaderLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -30,20 +23,6 @@ export type SecretStoreFactoryLookup = (type: string, version: string) => Secret
 
 export class SecretStoreLoadError extends Error {
   readonly kind = 'tessera.secret-store-load' as const;
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms (spec.initTimeout)`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
 }
 
 /** Starts one secret store; undefined when it failed and spec.ignoreErrors let it be skipped. */
@@ -61,7 +40,7 @@ export async function startSecretStore(
   let store: SecretStore | undefined;
   try {
     store = factory(meta, host);
-    await withTimeout(store.init(), spec.initTimeoutMs, 'init');
+    await initWithTimeout(store.init(), spec.initTimeoutMs);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (store) await store.close().catch(() => undefined);

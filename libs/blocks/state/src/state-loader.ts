@@ -2,22 +2,14 @@
 // passed in by the composition root (it holds the registry), so this block never imports a
 // concrete component. A store that fails to start stops start-up with one line naming the file
 // and the component, unless the component sets spec.ignoreErrors.
+import { initWithTimeout } from '@tessera/spi';
 import { boolProp } from '@tessera/spi';
-import type { ComponentMetadata, StateStore, StateStoreFactory } from '@tessera/spi';
+import type { ComponentMetadata, StateStore, StateStoreFactory, LoadableComponentSpec } from '@tessera/spi';
 import { StateStores } from './state-stores';
 import type { StateStoreEntry } from './state-stores';
 
 /** The fields of a loaded Component resource this loader reads. */
-export interface StateComponentSpec {
-  readonly name: string;
-  readonly type: string;
-  readonly version: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly scopes: readonly string[];
-  readonly initTimeoutMs: number;
-  readonly ignoreErrors: boolean;
-  readonly file: string;
-}
+export type StateComponentSpec = LoadableComponentSpec;
 
 export interface LoaderLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -26,20 +18,6 @@ export interface LoaderLogger {
 
 export class StateStoreLoadError extends Error {
   readonly kind = 'tessera.state-store-load' as const;
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms (spec.initTimeout)`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
 }
 
 export async function loadStateStores(
@@ -59,7 +37,7 @@ export async function loadStateStores(
       let store: StateStore | undefined;
       try {
         store = factory(meta);
-        await withTimeout(store.init(), spec.initTimeoutMs, 'init');
+        await initWithTimeout(store.init(), spec.initTimeoutMs);
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
         if (store) await store.close().catch(() => undefined);

@@ -43,3 +43,5 @@ export type {
   ConfigurationStoreErrorKind,
 } from './configuration-store';
 export { ConfigurationStoreError, isConfigurationStoreError } from './configuration-store';
+export type { LoadableComponentSpec } from './component-spec';
+export { initWithTimeout } from './component-spec';
