@@ -128,3 +128,62 @@ export {
 } from './generated/dapr/proto/runtime/v1/configuration';
 export { ConfigurationItem } from './generated/dapr/proto/common/v1/common';
 export { ConfigurationMethod } from './generated/tessera/internal/v1/configuration';
+// Publish and subscribe (spec/http-api.md 3, grpc-api.md) and its internal service (pubsub-svc).
+export type { PubSubApi } from './api/pubsub.api';
+export { PUBSUB_API } from './api/pubsub.api';
+export { PubSubErrors } from './errors/pubsub.errors';
+export {
+  PublishEventRequest,
+  BulkPublishRequest,
+  BulkPublishRequestEntry,
+  BulkPublishResponse,
+  BulkPublishResponseFailedEntry,
+  SubscribeTopicEventsRequestAlpha1,
+  SubscribeTopicEventsRequestInitialAlpha1,
+  SubscribeTopicEventsRequestProcessedAlpha1,
+  SubscribeTopicEventsResponseAlpha1,
+  SubscribeTopicEventsResponseInitialAlpha1,
+} from './generated/dapr/proto/runtime/v1/pubsub';
+export {
+  TopicEventRequest,
+  TopicEventResponse,
+  TopicEventResponse_TopicEventResponseStatus,
+  TopicEventBulkRequest,
+  TopicEventBulkRequestEntry,
+  TopicEventBulkResponse,
+  TopicEventBulkResponseEntry,
+  TopicEventCERequest,
+  ListTopicSubscriptionsResponse,
+  TopicSubscription,
+  TopicRoutes,
+  TopicRule,
+  BulkSubscribeConfig,
+  BindingEventRequest,
+  BindingEventResponse,
+  BindingEventResponse_BindingEventConcurrency,
+  ListInputBindingsResponse,
+} from './generated/dapr/proto/runtime/v1/appcallback';
+export {
+  PubSubMethod,
+  TopicSubscribeRequest,
+  TopicDelivery,
+  SettleDeliveryRequest,
+  SettleDeliveryResponse,
+  DeliveryVerdict,
+  PublishEventResponse,
+} from './generated/tessera/internal/v1/pubsub';
+// Bindings (spec/http-api.md 4, grpc-api.md) and its internal service (bindings-svc).
+export type { BindingsApi } from './api/bindings.api';
+export { BINDINGS_API } from './api/bindings.api';
+export { BindingsErrors } from './errors/bindings.errors';
+export { InvokeBindingRequest, InvokeBindingResponse } from './generated/dapr/proto/runtime/v1/bindings';
+export {
+  BindingsMethod,
+  InputBindingInfo,
+  ListInputBindingsRequest,
+  ListInputBindingsResponse as InternalListInputBindingsResponse,
+  ReadBindingRequest,
+  BindingDelivery,
+  SettleBindingEventRequest,
+  SettleBindingEventResponse,
+} from './generated/tessera/internal/v1/bindings';

@@ -45,3 +45,30 @@ export type {
 export { ConfigurationStoreError, isConfigurationStoreError } from './configuration-store';
 export type { LoadableComponentSpec } from './component-spec';
 export { initWithTimeout } from './component-spec';
+export type {
+  PubSub,
+  PubSubFactory,
+  PubSubFeature,
+  PubSubPublishRequest,
+  PubSubBulkEntry,
+  PubSubBulkPublishRequest,
+  PubSubBulkPublishResult,
+  PubSubSubscribeRequest,
+  PubSubMessage,
+  PubSubHandler,
+  PubSubSubscription,
+  PubSubErrorKind,
+  ComponentHost,
+} from './pubsub';
+export { PubSubError, isPubSubError } from './pubsub';
+export type {
+  Binding,
+  BindingFactory,
+  BindingInvokeRequest,
+  BindingInvokeResponse,
+  BindingReadEvent,
+  BindingReadHandler,
+  BindingReader,
+  BindingErrorKind,
+} from './bindings';
+export { BindingError, isBindingError } from './bindings';

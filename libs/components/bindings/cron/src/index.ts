@@ -1,0 +1,2 @@
+// Public surface of cron (being written).
+export {};

@@ -1,0 +1,2 @@
+// Public surface of http (being written).
+export {};

@@ -1,0 +1,2 @@
+// Public surface of kafka (being written).
+export {};

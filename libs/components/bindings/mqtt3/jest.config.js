@@ -1,0 +1,1 @@
+module.exports = { ...require('../../../../jest.preset.js'), displayName: 'bindings-mqtt3', rootDir: __dirname };

@@ -1,0 +1,2 @@
+// Public surface of mqtt3 (being written).
+export {};

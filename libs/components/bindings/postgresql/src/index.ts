@@ -1,0 +1,2 @@
+// Public surface of postgresql (being written).
+export {};

@@ -1,0 +1,2 @@
+// Public surface of rabbitmq (being written).
+export {};

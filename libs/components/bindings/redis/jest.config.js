@@ -1,0 +1,1 @@
+module.exports = { ...require('../../../../jest.preset.js'), displayName: 'bindings-redis', rootDir: __dirname };

@@ -1,0 +1,2 @@
+// Public surface of redis (being written).
+export {};

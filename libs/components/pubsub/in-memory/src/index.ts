@@ -1,0 +1,2 @@
+// Public surface of in-memory (being written).
+export {};

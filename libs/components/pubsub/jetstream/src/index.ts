@@ -1,0 +1,2 @@
+// Public surface of jetstream (being written).
+export {};

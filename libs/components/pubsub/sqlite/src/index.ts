@@ -1,0 +1,2 @@
+// Public surface of sqlite (being written).
+export {};

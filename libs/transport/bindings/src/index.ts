@@ -1,0 +1,2 @@
+// Public surface of bindings (being written).
+export {};

@@ -1,0 +1,2 @@
+// Public surface of pubsub (being written).
+export {};
