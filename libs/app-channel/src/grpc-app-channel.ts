@@ -13,8 +13,8 @@
 // an app that restarts is reached again quickly. grpcs does not verify the app's certificate
 // (as daprd's app channel): the app listens on the channel address with a self-signed cert.
 import * as grpc from '@grpc/grpc-js';
-import { AppCallbackClient, AppCallbackHealthCheckService, AppCallbackService, InvokeErrors } from '@tessera/contracts';
-import type { AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeRequest, InvokeResponse } from '@tessera/contracts';
+import { AppCallbackClient, AppCallbackHealthCheckService, AppCallbackService, AppCallbackStatusError, InvokeErrors } from '@tessera/contracts';
+import type { AppCallbackMethod, AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeRequest, InvokeResponse } from '@tessera/contracts';
 import type { Logger } from '@tessera/observability';
 import type { AppHealthChecker } from './app-health-checker';
 import { CallWatch } from './call-watch';
@@ -133,6 +133,19 @@ export class GrpcAppChannel implements AppChannel {
       trailers,
       message: undefined,
     };
+  }
+
+  /** AppChannel.callback: one unary AppCallback / AppCallbackAlpha method (pub/sub, bindings, ...). */
+  async callback<Req, Res>(method: AppCallbackMethod<Req, Res>, req: Req, ctx: CallContext): Promise<Res> {
+    const md = new grpc.Metadata();
+    toAppGrpcMetadata({}, ctx, this.appApiToken, (k, v) => md.add(k, v));
+    const out = await this.guarded(ctx, (watch) =>
+      this.unary<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, req, md, ctx.deadline, watch),
+    );
+    if (out.code !== grpc.status.OK || out.response === undefined) {
+      throw new AppCallbackStatusError(out.code === grpc.status.OK ? grpc.status.UNIMPLEMENTED : out.code, out.details, method.path);
+    }
+    return out.response;
   }
 
   /**

@@ -88,8 +88,8 @@ export { InvokeRequest, InvokeResponse, HTTPExtension, HTTPExtension_Verb } from
 export { FrameType, Hello, RequestHeader, ErrorStatus } from './generated/tessera/internal/v1/transport';
 export { StateMethod, ListComponentsRequest, ListComponentsResponse, ComponentInfo } from './generated/tessera/internal/v1/state';
 // Service invocation (dapr.proto.internals.v1 carries invocations between gateways).
-export type { InvokeApi, LocalInvokeApi, AppChannel, CallerIdentity } from './api/invoke.api';
-export { INVOKE_API, LOCAL_INVOKE_API, APP_CHANNEL, GRPC_PROXY_CONTENT_TYPE } from './api/invoke.api';
+export type { AppCallbackMethod, InvokeApi, LocalInvokeApi, AppChannel, CallerIdentity } from './api/invoke.api';
+export { INVOKE_API, LOCAL_INVOKE_API, APP_CHANNEL, GRPC_PROXY_CONTENT_TYPE, AppCallbackStatusError, isAppCallbackStatusError } from './api/invoke.api';
 export {
   APIVersion,
   ListStringValue,

@@ -34,8 +34,10 @@ function fromMetadata(md: grpc.Metadata): Record<string, ListStringValue> {
 /** The app channel, plus raw gRPC proxying when the app speaks gRPC. */
 export class ProxyingAppChannel implements AppChannel {
   readonly protocol: string;
+  readonly callback: AppChannel['callback'];
   constructor(readonly inner: ConcreteAppChannel) {
     this.protocol = inner.protocol;
+    this.callback = inner instanceof GrpcAppChannel ? inner.callback.bind(inner) : undefined;
   }
 
   healthy(): boolean {

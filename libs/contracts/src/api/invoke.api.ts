@@ -43,6 +43,39 @@ export interface AppChannel {
   invokeMethod(req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
   /** False while app health checks say the app is unhealthy (app-bound calls are then refused). */
   healthy(): boolean;
+  /**
+   * gRPC apps only (undefined on HTTP channels): calls one unary method of the app's AppCallback
+   * or AppCallbackAlpha service (OnTopicEvent, ListTopicSubscriptions, OnBulkTopicEventAlpha1,
+   * OnBindingEvent, ListInputBindings, ...) under the same health gate, --app-max-concurrency
+   * slot, APP_API_TOKEN and ctx deadline/abort as invokeMethod. Resolves with the app's answer;
+   * a non-OK gRPC status rejects with AppCallbackStatusError (its `code` is the gRPC code); a
+   * channel failure rejects like invokeMethod.
+   */
+  callback?<Req, Res>(method: AppCallbackMethod<Req, Res>, req: Req, ctx: CallContext): Promise<Res>;
+}
+
+/** A unary method of the app callback services, as the generated grpc-js service definitions describe it. */
+export interface AppCallbackMethod<Req, Res> {
+  readonly path: string;
+  readonly requestSerialize: (value: Req) => Buffer;
+  readonly responseDeserialize: (value: Buffer) => Res;
+}
+
+/** A gRPC app answered an AppChannel.callback() with a non-OK status. */
+export class AppCallbackStatusError extends Error {
+  readonly kind = 'tessera.app-callback-status' as const;
+  constructor(
+    readonly code: number,
+    readonly details: string,
+    readonly path: string,
+  ) {
+    super(`app answered ${path} with gRPC status ${code}: ${details}`);
+    this.name = 'AppCallbackStatusError';
+  }
+}
+
+export function isAppCallbackStatusError(e: unknown): e is AppCallbackStatusError {
+  return typeof e === 'object' && e !== null && (e as { kind?: unknown }).kind === 'tessera.app-callback-status';
 }
 
 /**
