@@ -2,7 +2,7 @@
 // which kind of project may import which, and which drivers/frameworks each kind may touch.
 import nx from '@nx/eslint-plugin';
 
-const drivers = ['ioredis', 'pg', 'better-sqlite3', 'kafkajs', 'amqplib', 'mqtt', 'nats'];
+const drivers = ['ioredis', 'pg', 'better-sqlite3', 'kafkajs', 'amqplib', 'mqtt', 'nats', '@nats-io/*'];
 const nest = ['@nestjs/*'];
 
 export default [
