@@ -60,7 +60,7 @@ export type {
   PubSubErrorKind,
   ComponentHost,
 } from './pubsub';
-export { PubSubError, isPubSubError } from './pubsub';
+export { PubSubError, isPubSubError, PubSubAbandonError, isPubSubAbandon } from './pubsub';
 export type {
   Binding,
   BindingFactory,

@@ -21,6 +21,12 @@
 //     spec/components.md (e.g. Redis acks unless processingTimeout passed, RabbitMQ nacks,
 //     JetStream naks for redelivery). A message whose handler has not settled when the process
 //     dies is redelivered by the broker (durable components).
+//   * Abandon: a handler that rejects with a PubSubAbandonError (isPubSubAbandon(e)) did NOT
+//     process the message and is not reporting a failure: the subscriber went away or the runtime
+//     is shutting down. The component must then neither ack nor apply failure semantics: it leaves
+//     the message to the broker's redelivery (Redis: leave it pending for reclaim; RabbitMQ: nack
+//     with requeue; JetStream: nak; Kafka: do not commit, seek back; MQTT: no PUBACK; SQLite:
+//     release the lease so it is delivered again). This is what makes a killed gateway lose nothing.
 //   * Concurrency: the handler may be called for several messages at once, up to the component's
 //     own concurrency setting; it must not be called again for a message still in flight.
 //   * The handler may take a long time (it waits for an app, possibly in another process);
@@ -131,6 +137,22 @@ export class PubSubError extends Error {
     super(message, options);
     this.name = 'PubSubError';
   }
+}
+
+/**
+ * Rejection of a handler meaning "not processed, redeliver": never ack, never dead-letter, never
+ * count as a failed attempt (see "Abandon" above).
+ */
+export class PubSubAbandonError extends Error {
+  readonly kind = 'tessera.pubsub-abandon' as const;
+  constructor(message = 'subscriber went away before the message was processed') {
+    super(message);
+    this.name = 'PubSubAbandonError';
+  }
+}
+
+export function isPubSubAbandon(e: unknown): e is PubSubAbandonError {
+  return typeof e === 'object' && e !== null && (e as { kind?: unknown }).kind === 'tessera.pubsub-abandon';
 }
 
 export function isPubSubError(e: unknown): e is PubSubError {
