@@ -5,6 +5,8 @@ import type { RegisteredComponent, StateApi } from './state.api';
 import type { SecretsApi } from './secrets.api';
 import type { LockApi } from './lock.api';
 import type { AppConfigurationSubscriptions, ConfigurationApi } from './configuration.api';
+import type { PubSubApi } from './pubsub.api';
+import type { BindingsApi } from './bindings.api';
 
 export interface AppHealthInfo {
   readonly healthCheckPath: string;
@@ -81,4 +83,8 @@ export interface EdgeOptions {
   readonly configuration?: ConfigurationApi;
   /** HTTP-API configuration subscriptions delivered to the app (absent: subscribe answers ERR_APP_CHANNEL_NIL). */
   readonly configurationSubscriptions?: AppConfigurationSubscriptions;
+  /** Publish and subscribe; when absent the publish routes and RPCs answer as an unbuilt block. */
+  readonly pubsub?: PubSubApi;
+  /** Bindings; when absent the bindings routes and RPCs answer as an unbuilt block. */
+  readonly bindings?: BindingsApi;
 }
