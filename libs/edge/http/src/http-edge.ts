@@ -12,6 +12,7 @@ import { registerStateRoutes } from './state.routes';
 import { registerSecretsRoutes } from './secrets.routes';
 import { registerLockRoutes } from './lock.routes';
 import { registerConfigurationRoutes } from './configuration.routes';
+import { registerPubSubRoutes } from './pubsub.routes';
 import { registerUnbuiltRoutes } from './unbuilt.routes';
 import { invokeHandlers } from './invoke.routes';
 
@@ -128,6 +129,7 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
   registerSecretsRoutes(app, opts.secrets, ctxOf);
   registerLockRoutes(app, opts.lock, ctxOf);
   registerConfigurationRoutes(app, opts.configuration, opts.configurationSubscriptions, ctxOf);
+  registerPubSubRoutes(app, opts.pubsub, ctxOf);
   registerRuntimeRoutes(app, opts.metadata, opts.lifecycle, appId, ctxOf);
   registerUnbuiltRoutes(app);
   return app;
