@@ -135,7 +135,7 @@ export class GrpcEdge {
   }
 
   private handlers(): grpc.UntypedServiceImplementation {
-    const { state, metadata, lifecycle, invoke, secrets, lock, configuration } = this.opts;
+    const { state, metadata, lifecycle, invoke, secrets, lock, configuration, pubsub } = this.opts;
     const implemented: grpc.UntypedServiceImplementation = {
       ...(invoke ? { invokeService: this.guard('InvokeService', invokeServiceHandler(invoke, (md) => this.ctxOf(md), toServiceError, toError)) } : {}),
       getState: this.unary('GetState', (r, c) => state.getState(r as never, c)),
@@ -170,6 +170,16 @@ export class GrpcEdge {
           }
         : {}),
       ...(configuration ? this.configurationHandlers(configuration) : {}),
+      ...(pubsub
+        ? {
+            publishEvent: this.unary('PublishEvent', async (r, c) => {
+              await pubsub.publish(r as never, c);
+              return EMPTY;
+            }),
+            bulkPublishEventAlpha1: this.unary('BulkPublishEventAlpha1', (r, c) => pubsub.bulkPublish(r as never, c)),
+            bulkPublishEvent: this.unary('BulkPublishEvent', (r, c) => pubsub.bulkPublish(r as never, c)),
+          }
+        : {}),
       getMetadata: this.unary('GetMetadata', async (_r, c) => metadataToGrpc(await metadata.getMetadata(c))),
       setMetadata: this.unary('SetMetadata', async (r: { key: string; value: string }, c) => {
         await metadata.setMetadata(r.key, r.value, c);
