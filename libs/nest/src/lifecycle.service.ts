@@ -7,6 +7,8 @@ import type { RuntimeLifecycle } from '@tessera/contracts';
 export class LifecycleService implements RuntimeLifecycle {
   private readonly pending = new Set<string>(['http-server', 'grpc-server']);
   private componentsReady = false;
+  private readonly ready = new Set<string>();
+  private readonly waiters = new Map<string, Array<() => void>>();
   private onShutdown: ((force: boolean) => void) | undefined;
 
   /** A readiness target that must report in before /v1.0/healthz answers 204. */
@@ -16,6 +18,26 @@ export class LifecycleService implements RuntimeLifecycle {
 
   markReady(target: string): void {
     this.pending.delete(target);
+    const w = this.waiters.get(target);
+    if (w !== undefined) {
+      this.waiters.delete(target);
+      for (const resolve of w) resolve();
+    }
+    this.ready.add(target);
+  }
+
+  /**
+   * Resolves once `target` has reported ready (at once if it already has). The app's
+   * subscriptions and input bindings wait for 'app-channel' this way. Never rejects: a runtime
+   * that shuts down first simply never resolves it.
+   */
+  whenReady(target: string): Promise<void> {
+    if (this.ready.has(target)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const w = this.waiters.get(target) ?? [];
+      w.push(resolve);
+      this.waiters.set(target, w);
+    });
   }
 
   markComponentsReady(): void {
