@@ -94,6 +94,20 @@ export const FLAGS: readonly FlagDef[] = [
     help: 'Address of a remote lock-svc; when set, distributed lock calls go there (split mode) instead of in-process',
   },
   {
+    name: 'pubsub-svc-address',
+    kind: 'value',
+    env: 'TESSERA_PUBSUB_SVC',
+    arg: 'host:port',
+    help: 'Address of a remote pubsub-svc; when set, publishing and subscriptions go there (split mode) instead of in-process',
+  },
+  {
+    name: 'bindings-svc-address',
+    kind: 'value',
+    env: 'TESSERA_BINDINGS_SVC',
+    arg: 'host:port',
+    help: 'Address of a remote bindings-svc; when set, output and input bindings go there (split mode) instead of in-process',
+  },
+  {
     name: 'configuration-svc-address',
     kind: 'value',
     env: 'TESSERA_CONFIGURATION_SVC',

@@ -70,6 +70,10 @@ export interface RuntimeConfig {
   readonly lockSvcAddress: string | undefined;
   /** host:port of a remote configuration-svc (split mode for configuration); undefined = in-process. */
   readonly configurationSvcAddress: string | undefined;
+  /** host:port of a remote pubsub-svc (split mode for pub/sub); undefined = in-process. */
+  readonly pubsubSvcAddress: string | undefined;
+  /** host:port of a remote bindings-svc (split mode for bindings); undefined = in-process. */
+  readonly bindingsSvcAddress: string | undefined;
   /** Absolute folder of the embedded stores. */
   readonly dataDir: string;
   /** Absolute per-user folder shared by the user's runtimes on this machine (--tessera-home, TESSERA_HOME). */
@@ -270,6 +274,16 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     throw new ConfigError(`${secretsSvc.source}: expected host:port, e.g. secrets-svc:50104 or 127.0.0.1:50104, got "${secretsSvc.value}"`);
   }
 
+  const pubsubSvc = r.raw('pubsub-svc-address');
+  if (pubsubSvc !== undefined && !isHostPort(pubsubSvc.value)) {
+    throw new ConfigError(`${pubsubSvc.source}: expected host:port, e.g. pubsub-svc:50102 or 127.0.0.1:50102, got "${pubsubSvc.value}"`);
+  }
+
+  const bindingsSvc = r.raw('bindings-svc-address');
+  if (bindingsSvc !== undefined && !isHostPort(bindingsSvc.value)) {
+    throw new ConfigError(`${bindingsSvc.source}: expected host:port, e.g. bindings-svc:50103 or 127.0.0.1:50103, got "${bindingsSvc.value}"`);
+  }
+
   const lockSvc = r.raw('lock-svc-address');
   if (lockSvc !== undefined && !isHostPort(lockSvc.value)) {
     throw new ConfigError(`${lockSvc.source}: expected host:port, e.g. lock-svc:50106 or 127.0.0.1:50106, got "${lockSvc.value}"`);
@@ -338,6 +352,8 @@ function build(r: Reader, env: Env, cwd: string): Omit<RuntimeConfig, 'deprecate
     stateSvcAddress: stateSvc?.value,
     secretsSvcAddress: secretsSvc?.value,
     lockSvcAddress: lockSvc?.value,
+    pubsubSvcAddress: pubsubSvc?.value,
+    bindingsSvcAddress: bindingsSvc?.value,
     configurationSvcAddress: configurationSvc?.value,
     dataDir: path(dataDir),
     tesseraHome: path(expandHome(home.value, env)),
