@@ -9,7 +9,8 @@
 // Get with no keys lists the keys with SCAN (Dapr uses KEYS *, which blocks the server; the answer
 // is the same). Keys holding other types are skipped, empty values are omitted.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '@tessera/common-redis';
 import { ConfigurationStoreError } from '@tessera/spi';
 import type {
   ComponentMetadata,
@@ -264,24 +265,15 @@ class RedisConfigurationStore implements ConfigurationStore {
 
   private newClient(role: string): Redis {
     const s = this.settings as RedisConfigurationSettings;
-    const r = new Redis({
-      host: s.host,
-      port: s.port,
-      db: s.db,
-      ...(s.username !== undefined ? { username: s.username } : {}),
-      ...(s.password !== undefined ? { password: s.password } : {}),
-      ...(s.tls ? { tls: { servername: s.host } } : {}),
-      connectTimeout: s.dialTimeoutMs,
-      ...(s.readTimeoutMs > 0 && role === 'config' ? { commandTimeout: s.readTimeoutMs } : {}),
-      maxRetriesPerRequest: s.maxRetries,
-      lazyConnect: true,
+    // The subscriber connection blocks in PSUBSCRIBE: no command deadline there. Keep the last
+    // connection error for messages.
+    return createRedisClient(s, {
       connectionName: `tessera-${role}-${this.meta.name}`,
+      blocking: role !== 'config',
+      onError: (e) => {
+        this.lastError = e;
+      },
     });
-    // Without a listener ioredis prints every connection error; keep the last one for messages.
-    r.on('error', (e: Error) => {
-      this.lastError = e;
-    });
-    return r;
   }
 
   private connected(): Redis {

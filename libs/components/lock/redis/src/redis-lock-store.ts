@@ -5,7 +5,8 @@
 // owner -> -2, else DEL). Expiry is Redis's own. One ioredis connection per store.
 // Refused, as Dapr refuses them: cluster, Sentinel failover, a server with connected replicas
 // (a lock acknowledged by a primary that then fails over could be granted twice).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '@tessera/common-redis';
 import { LockStoreError } from '@tessera/spi';
 import type { ComponentMetadata, LockFeature, LockStore, LockTryRequest, LockTryResponse, LockUnlockRequest, LockUnlockStatus } from '@tessera/spi';
 import { parseRedisLockMetadata } from './redis-lock-metadata';
@@ -34,22 +35,12 @@ class RedisLockStore implements LockStore {
 
   async init(): Promise<void> {
     const s = parseRedisLockMetadata(this.meta);
-    const client = new Redis({
-      host: s.host,
-      port: s.port,
-      db: s.db,
-      ...(s.username !== undefined ? { username: s.username } : {}),
-      ...(s.password !== undefined ? { password: s.password } : {}),
-      ...(s.tls ? { tls: { servername: s.host } } : {}),
-      connectTimeout: s.dialTimeoutMs,
-      ...(s.readTimeoutMs > 0 ? { commandTimeout: s.readTimeoutMs } : {}),
-      maxRetriesPerRequest: s.maxRetries,
-      lazyConnect: true,
+    const client = createRedisClient(s, {
       connectionName: `tessera-lock-${this.meta.name}`,
+      onError: (e) => {
+        this.lastError = e;
+      },
     }) as ScriptedRedis;
-    client.on('error', (e: Error) => {
-      this.lastError = e;
-    });
     client.defineCommand('tesseraLockUnlock', { numberOfKeys: 1, lua: UNLOCK_SCRIPT });
     let replicas: number;
     try {

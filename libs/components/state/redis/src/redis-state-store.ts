@@ -4,8 +4,9 @@
 // connection, EVALSHA after). Only a key still in the legacy plain-string layout costs a second
 // GET. Not here: RedisJSON documents and the query API (they need modules this deployment lacks),
 // cluster and Sentinel (rejected in redis-metadata.ts).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
+import { createRedisClient } from '@tessera/common-redis';
 import { StateStoreError, etagInvalid, etagMismatch, parseTtl } from '@tessera/spi';
 import type {
   ComponentMetadata,
@@ -50,23 +51,13 @@ class RedisStateStore implements StateStore {
   async init(): Promise<void> {
     const s = parseRedisMetadata(this.meta);
     this.settings = s;
-    const client = new Redis({
-      host: s.host,
-      port: s.port,
-      db: s.db,
-      ...(s.username !== undefined ? { username: s.username } : {}),
-      ...(s.password !== undefined ? { password: s.password } : {}),
-      ...(s.tls ? { tls: { servername: s.host } } : {}),
-      connectTimeout: s.dialTimeoutMs,
-      ...(s.readTimeoutMs > 0 ? { commandTimeout: s.readTimeoutMs } : {}),
-      maxRetriesPerRequest: s.maxRetries,
-      lazyConnect: true,
+    // Keep the last connection error for messages.
+    const client = createRedisClient(s, {
       connectionName: `tessera-state-${this.meta.name}`,
+      onError: (e) => {
+        this.lastError = e;
+      },
     }) as ScriptedRedis;
-    // Without a listener ioredis prints every connection error; keep the last one for messages.
-    client.on('error', (e: Error) => {
-      this.lastError = e;
-    });
     client.defineCommand('tesseraStateSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     client.defineCommand('tesseraStateDelete', { numberOfKeys: 1, lua: DELETE_SCRIPT });
     try {
