@@ -11,3 +11,5 @@ export { SecretsApiStore } from './secrets-api-store';
 export type { ConfigurationBackend, ConfigurationConformanceOptions } from './configuration.conformance';
 export { describeConfigurationConformance } from './configuration.conformance';
 export { ConfigurationApiStore } from './configuration-api-store';
+export type { PubSubConformanceOptions, RecordedMessage } from './pubsub.conformance';
+export { describePubSubConformance, PubSubRecorder, withDeadline } from './pubsub.conformance';
