@@ -1,2 +1,2 @@
-// Public surface of in-memory (being written).
-export {};
+// Public surface of @tessera/pubsub-in-memory: the `pubsub.in-memory` v1 factory.
+export { createInMemoryPubSub, topicMatches } from './in-memory-pubsub';
