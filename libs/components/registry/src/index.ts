@@ -9,3 +9,5 @@ export type { LockStoreType } from './lock.registry';
 export { KNOWN_LOCK_TYPES, lockStoreFactory, lockStoreVersions } from './lock.registry';
 export type { ConfigurationStoreType } from './configuration.registry';
 export { KNOWN_CONFIGURATION_TYPES, configurationStoreFactory, configurationStoreVersions } from './configuration.registry';
+export type { PubSubType } from './pubsub.registry';
+export { KNOWN_PUBSUB_TYPES, pubSubFactory, pubSubVersions } from './pubsub.registry';

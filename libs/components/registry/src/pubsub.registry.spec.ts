@@ -1,0 +1,42 @@
+import { KNOWN_PUBSUB_TYPES, pubSubFactory, pubSubVersions } from './pubsub.registry';
+
+const meta = (type: string, properties: Record<string, string>) => ({ name: 'ps', type, version: 'v1', properties, appId: 'app' });
+
+describe('pubsub registry', () => {
+  it('knows the embedded pub/sub types (brokers add theirs)', () => {
+    expect([...KNOWN_PUBSUB_TYPES]).toEqual(expect.arrayContaining(['pubsub.in-memory']));
+    for (const t of KNOWN_PUBSUB_TYPES) expect(pubSubFactory(t, 'v1')).toBeInstanceOf(Function);
+  });
+
+  it('treats an empty version and v0 as v1, and is case-insensitive', () => {
+    const f = pubSubFactory('pubsub.in-memory', 'v1');
+    expect(f).toBeInstanceOf(Function);
+    expect(pubSubFactory('pubsub.in-memory', '')).toBe(f);
+    expect(pubSubFactory('pubsub.in-memory', 'v0')).toBe(f);
+    expect(pubSubFactory(' PubSub.In-Memory ', 'V1')).toBe(f);
+  });
+
+  it('answers undefined for unknown types and versions', () => {
+    expect(pubSubFactory('pubsub.carrier-pigeon', 'v1')).toBeUndefined();
+    expect(pubSubFactory('pubsub.in-memory', 'v2')).toBeUndefined();
+    expect(pubSubVersions('pubsub.in-memory')).toEqual(['v1']);
+    expect(pubSubVersions('pubsub.nope')).toEqual([]);
+  });
+
+  it('builds working embedded components', async () => {
+    for (const [type, properties] of [['pubsub.in-memory', {}]] as const) {
+      const ps = pubSubFactory(type, 'v1')?.(meta(type, properties));
+      if (!ps) throw new Error(`no factory for ${type}`);
+      await ps.init();
+      const got: string[] = [];
+      const sub = await ps.subscribe({ topic: 't', consumerGroup: 'app', metadata: {} }, async (m) => {
+        got.push(Buffer.from(m.data).toString());
+      });
+      await ps.publish({ topic: 't', data: new TextEncoder().encode('hello'), metadata: {} });
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual(['hello']);
+      await sub.close();
+      await ps.close();
+    }
+  });
+});

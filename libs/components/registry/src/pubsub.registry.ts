@@ -1,0 +1,38 @@
+// Composition root for pub/sub components: manifest `spec.type` + `spec.version` -> factory. The
+// only file that imports every pub/sub implementation; add a broker by adding one import and one
+// line to REGISTRY (and its type to PubSubType). Versions follow Dapr: an empty version, `v0` and
+// `v1` all mean the initial version. `pubsub.in-memory` is Dapr's; `pubsub.sqlite` (the embedded,
+// durable default) is Tessera's own.
+import type { PubSubFactory } from '@tessera/spi';
+import { createInMemoryPubSub } from '@tessera/pubsub-in-memory';
+
+// Brokers (pubsub.redis, pubsub.jetstream, pubsub.rabbitmq, pubsub.mqtt3 + alias pubsub.mqtt,
+// pubsub.kafka): add the type to PubSubType, the import above and the line in REGISTRY below.
+export type PubSubType = 'pubsub.in-memory';
+
+const REGISTRY: Readonly<Record<PubSubType, Readonly<Record<string, PubSubFactory>>>> = {
+  'pubsub.in-memory': { v1: createInMemoryPubSub },
+  // broker lines go here, e.g. 'pubsub.redis': { v1: createRedisPubSub },
+};
+
+export const KNOWN_PUBSUB_TYPES: readonly PubSubType[] = Object.freeze(Object.keys(REGISTRY) as PubSubType[]);
+
+function byType(type: string): Readonly<Record<string, PubSubFactory>> | undefined {
+  return (REGISTRY as Readonly<Record<string, Readonly<Record<string, PubSubFactory>> | undefined>>)[type.trim().toLowerCase()];
+}
+
+function normalizeVersion(version: string): string {
+  const v = version.trim().toLowerCase();
+  return v === '' || v === 'v0' ? 'v1' : v;
+}
+
+/** The factory for a Component's `spec.type` and `spec.version`, or undefined if unknown. */
+export function pubSubFactory(type: string, version: string): PubSubFactory | undefined {
+  return byType(type)?.[normalizeVersion(version)];
+}
+
+/** The versions registered for a type (for "unknown version" messages), empty if the type is unknown. */
+export function pubSubVersions(type: string): readonly string[] {
+  const v = byType(type);
+  return v ? Object.keys(v) : [];
+}
