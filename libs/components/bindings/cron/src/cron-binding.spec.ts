@@ -17,6 +17,17 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
+function nth<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error(`no element ${i}`);
+  return x;
+}
+
+function readOf(b: Binding): NonNullable<Binding['read']> {
+  if (!b.read) throw new Error('not an input binding');
+  return b.read.bind(b);
+}
+
 function fieldOf(schedule: string): string | undefined {
   try {
     parseCronSchedule(schedule);
@@ -91,19 +102,19 @@ describe('bindings.cron binding (real timers)', () => {
     const b = await start('@every 100ms');
     const events: Array<BindingReadEvent & { at: number }> = [];
     const t0 = Date.now();
-    const reader = await b.read!(async (e) => {
+    const reader = await readOf(b)(async (e) => {
       events.push({ ...e, at: Date.now() });
     });
     await waitFor(() => events.length >= 5, 3000);
     await reader.close();
-    const first = events[0]!;
+    const first = nth(events, 0);
     expect(first.data).toEqual(new Uint8Array(0));
     expect(first.metadata['timeZone']).toBe('UTC');
     expect(first.metadata['readTimeUTC']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-    expect(Math.abs(Date.parse(first.metadata['readTimeUTC']!) - first.at)).toBeLessThan(50);
+    expect(Math.abs(Date.parse(String(first.metadata['readTimeUTC'])) - first.at)).toBeLessThan(50);
     // Tick k is due at start + k·100ms: the 5th event comes at ~500ms, not later.
-    expect(events[4]!.at - t0).toBeGreaterThanOrEqual(490);
-    expect(events[4]!.at - t0).toBeLessThan(900);
+    expect(nth(events, 4).at - t0).toBeGreaterThanOrEqual(490);
+    expect(nth(events, 4).at - t0).toBeLessThan(900);
     const n = events.length;
     await sleep(250);
     expect(events.length).toBe(n);
@@ -112,15 +123,15 @@ describe('bindings.cron binding (real timers)', () => {
   it('fires a seconds schedule on whole seconds, in the CRON_TZ zone', async () => {
     const b = await start('CRON_TZ=Europe/Berlin * * * * * *');
     const events: BindingReadEvent[] = [];
-    const reader = await b.read!(async (e) => {
+    const reader = await readOf(b)(async (e) => {
       events.push(e);
     });
     await waitFor(() => events.length >= 2, 3500);
     await reader.close();
-    expect(events[0]!.metadata['timeZone']).toBe('Europe/Berlin');
-    const ms = events.slice(0, 2).map((e) => Date.parse(e.metadata['readTimeUTC']!));
-    expect(ms[1]! - ms[0]!).toBeGreaterThanOrEqual(900);
-    expect(ms[1]! - ms[0]!).toBeLessThan(1250);
+    expect(nth(events, 0).metadata['timeZone']).toBe('Europe/Berlin');
+    const ms = events.slice(0, 2).map((e) => Date.parse(String(e.metadata['readTimeUTC'])));
+    expect(nth(ms, 1) - nth(ms, 0)).toBeGreaterThanOrEqual(900);
+    expect(nth(ms, 1) - nth(ms, 0)).toBeLessThan(1250);
     for (const t of ms) expect(t % 1000).toBeLessThan(250);
   });
 
@@ -128,7 +139,7 @@ describe('bindings.cron binding (real timers)', () => {
     const b = await start('@every 50ms');
     let calls = 0;
     let finished = 0;
-    const reader = await b.read!(async () => {
+    const reader = await readOf(b)(async () => {
       calls++;
       if (calls === 1) throw new Error('app said no');
       await sleep(150);
@@ -145,7 +156,7 @@ describe('bindings.cron binding (real timers)', () => {
   it('close() of the binding stops its readers and refuses new ones', async () => {
     const b = await start('@every 30ms');
     let calls = 0;
-    await b.read!(async () => {
+    await readOf(b)(async () => {
       calls++;
     });
     await waitFor(() => calls >= 1, 1000);
@@ -153,6 +164,6 @@ describe('bindings.cron binding (real timers)', () => {
     const c = calls;
     await sleep(100);
     expect(calls).toBe(c);
-    await expect(b.read!(async () => undefined)).rejects.toMatchObject({ kind: 'tessera.binding-error', errorKind: 'closed' });
+    await expect(readOf(b)(async () => undefined)).rejects.toMatchObject({ kind: 'tessera.binding-error', errorKind: 'closed' });
   });
 });
