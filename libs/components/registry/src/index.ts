@@ -11,3 +11,5 @@ export type { ConfigurationStoreType } from './configuration.registry';
 export { KNOWN_CONFIGURATION_TYPES, configurationStoreFactory, configurationStoreVersions } from './configuration.registry';
 export type { PubSubType } from './pubsub.registry';
 export { KNOWN_PUBSUB_TYPES, pubSubFactory, pubSubVersions } from './pubsub.registry';
+export type { BindingType, BindingDirections } from './bindings.registry';
+export { KNOWN_BINDING_TYPES, bindingFactory, bindingVersions, bindingDirections } from './bindings.registry';
