@@ -115,7 +115,7 @@ export class TesseraProcess {
   }
 }
 
-export function startApp(app: 'all-in-one' | 'gateway' | 'state-svc' | 'secrets-svc' | 'lock-svc' | 'cli', args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): TesseraProcess {
+export function startApp(app: 'all-in-one' | 'gateway' | 'state-svc' | 'secrets-svc' | 'lock-svc' | 'pubsub-svc' | 'bindings-svc' | 'cli', args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): TesseraProcess {
   const bundle = join(DIST, app, 'main.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run node tools/build.mjs`);
   const child = spawn(process.execPath, [bundle, ...args], {
@@ -197,6 +197,8 @@ export interface RuntimeOptions {
   secretsSvc?: string;
   /** --lock-svc-address: the lock block in a separate lock-svc (split mode). */
   lockSvc?: string;
+  /** --pubsub-svc-address: the pub/sub block in a separate pubsub-svc (split mode). */
+  pubsubSvc?: string;
   /** --app-port: /v1.0/healthz only answers 204 once the app accepts connections on it. */
   appPort?: number;
   /** --app-protocol (http, grpc, …). */
@@ -227,8 +229,10 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   if (opts.stateSvc) args.push('--state-svc-address', opts.stateSvc);
   if (opts.secretsSvc) args.push('--secrets-svc-address', opts.secretsSvc);
   if (opts.lockSvc) args.push('--lock-svc-address', opts.lockSvc);
+  if (opts.pubsubSvc) args.push('--pubsub-svc-address', opts.pubsubSvc);
   args.push(...(opts.extraArgs ?? []));
-  const proc = startApp(opts.stateSvc || opts.secretsSvc || opts.lockSvc ? 'gateway' : 'all-in-one', args, { cwd: opts.cwd, env: opts.env });
+  const split = opts.stateSvc || opts.secretsSvc || opts.lockSvc || opts.pubsubSvc;
+  const proc = startApp(split ? 'gateway' : 'all-in-one', args, { cwd: opts.cwd, env: opts.env });
   const http = `http://127.0.0.1:${httpPort}`;
   if (!opts.noWait) await waitHttp(proc, `${http}/v1.0/healthz`, 20_000, (s) => s === 204);
   return { http, httpPort, grpcPort, proc, stop: () => proc.stop() };
@@ -281,6 +285,23 @@ export async function startLockSvc(opts: { resources?: string[]; cwd?: string; p
   const args = ['--port', String(port)];
   for (const r of opts.resources ?? []) args.push('--resources-path', r);
   const proc = startApp('lock-svc', args, { cwd: opts.cwd });
+  await waitPort(proc, port);
+  return { address: `127.0.0.1:${port}`, port, proc, stop: () => proc.stop() };
+}
+
+export interface PubSubSvc {
+  readonly address: string;
+  readonly port: number;
+  readonly proc: TesseraProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a pubsub-svc (no resources: the embedded pubsub, SQLite under its cwd's .tessera/). */
+export async function startPubSubSvc(opts: { resources?: string[]; cwd?: string; port?: number; env?: Record<string, string> } = {}): Promise<PubSubSvc> {
+  const port = opts.port ?? (await freePort());
+  const args = ['--port', String(port)];
+  for (const r of opts.resources ?? []) args.push('--resources-path', r);
+  const proc = startApp('pubsub-svc', args, { cwd: opts.cwd, env: opts.env });
   await waitPort(proc, port);
   return { address: `127.0.0.1:${port}`, port, proc, stop: () => proc.stop() };
 }
