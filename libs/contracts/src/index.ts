@@ -129,8 +129,8 @@ export {
 export { ConfigurationItem } from './generated/dapr/proto/common/v1/common';
 export { ConfigurationMethod } from './generated/tessera/internal/v1/configuration';
 // Publish and subscribe (spec/http-api.md 3, grpc-api.md) and its internal service (pubsub-svc).
-export type { PubSubApi } from './api/pubsub.api';
-export { PUBSUB_API } from './api/pubsub.api';
+export type { PubSubApi, StreamingSubscription, AppStreamingSubscriptions } from './api/pubsub.api';
+export { PUBSUB_API, APP_STREAMING_SUBSCRIPTIONS } from './api/pubsub.api';
 export { PubSubErrors } from './errors/pubsub.errors';
 export {
   PublishEventRequest,

@@ -16,7 +16,9 @@ import type {
   BulkPublishRequest,
   BulkPublishResponse,
   PublishEventRequest,
+  SubscribeTopicEventsRequestInitialAlpha1,
 } from '../generated/dapr/proto/runtime/v1/pubsub';
+import type { TopicEventRequest, TopicEventResponse_TopicEventResponseStatus } from '../generated/dapr/proto/runtime/v1/appcallback';
 import type {
   SettleDeliveryRequest,
   TopicDelivery,
@@ -43,6 +45,28 @@ export interface PubSubApi {
   /** The pub/sub components visible to ctx.appId (component scopes applied). */
   listComponents(ctx: CallContext): Promise<RegisteredComponent[]>;
 }
+
+/**
+ * One streaming subscription (gRPC SubscribeTopicEventsAlpha1): the events to send to the client,
+ * already read and checked (expired events are dropped before they get here), and the client's
+ * answers. Leaving the loop ends the subscription; unanswered events go back to the broker.
+ */
+export interface StreamingSubscription extends AsyncIterable<TopicEventRequest> {
+  /** The client answered event `id` (the TopicEventRequest id it was sent). Unknown ids are ignored. */
+  processed(id: string, status: TopicEventResponse_TopicEventResponseStatus): void;
+}
+
+/** The gateway's streaming subscriptions, used by the gRPC edge. */
+export interface AppStreamingSubscriptions {
+  /**
+   * Opens a subscription for ctx.appId. Errors (unknown pubsub, forbidden topic, a subscription
+   * to the same pubsub/topic already declared or streaming) are thrown by the first next().
+   */
+  open(req: SubscribeTopicEventsRequestInitialAlpha1, ctx: CallContext): StreamingSubscription;
+}
+
+/** DI token for AppStreamingSubscriptions. */
+export const APP_STREAMING_SUBSCRIPTIONS = Symbol.for('tessera.AppStreamingSubscriptions');
 
 /** DI token for PubSubApi (Nest binds it to the block or to the remote client). */
 export const PUBSUB_API = Symbol.for('tessera.PubSubApi');

@@ -5,7 +5,7 @@ import type { RegisteredComponent, StateApi } from './state.api';
 import type { SecretsApi } from './secrets.api';
 import type { LockApi } from './lock.api';
 import type { AppConfigurationSubscriptions, ConfigurationApi } from './configuration.api';
-import type { PubSubApi } from './pubsub.api';
+import type { AppStreamingSubscriptions, PubSubApi } from './pubsub.api';
 import type { BindingsApi } from './bindings.api';
 
 export interface AppHealthInfo {
@@ -85,6 +85,8 @@ export interface EdgeOptions {
   readonly configurationSubscriptions?: AppConfigurationSubscriptions;
   /** Publish and subscribe; when absent the publish routes and RPCs answer as an unbuilt block. */
   readonly pubsub?: PubSubApi;
+  /** gRPC SubscribeTopicEventsAlpha1 (absent: that RPC answers as an unbuilt block). */
+  readonly streamingSubscriptions?: AppStreamingSubscriptions;
   /** Bindings; when absent the bindings routes and RPCs answer as an unbuilt block. */
   readonly bindings?: BindingsApi;
 }

@@ -5,19 +5,26 @@
 // source: tessera/internal/v1/invoke.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { InternalInvokeRequest, InternalInvokeResponse } from "../../../dapr/proto/internals/v1/service_invocation";
+import {
+  InternalInvokeRequest,
+  InternalInvokeResponse,
+  ListStringValue,
+} from "../../../dapr/proto/internals/v1/service_invocation";
 
 /**
  * Internal invocation service: gateway -> gateway service invocation (daprd's CallLocal). The
@@ -32,13 +39,359 @@ import { InternalInvokeRequest, InternalInvokeResponse } from "../../../dapr/pro
 export enum InvokeMethod {
   INVOKE_METHOD_UNSPECIFIED = 0,
   INVOKE_METHOD_CALL_LOCAL = 1,
+  INVOKE_METHOD_PROXY_STREAM = 2,
 }
+
+/**
+ * One event of a proxied gRPC call's answer, in the order the app sent them: at most one
+ * `headers` first, any number of `message`, and exactly one `status` last.
+ */
+export interface GrpcProxyFrame {
+  kind:
+    | { $case: "headers"; value: GrpcProxyHeaders }
+    | //
+    /** One serialized response message. */
+    { $case: "message"; value: Buffer }
+    | { $case: "status"; value: GrpcProxyStatus }
+    | undefined;
+}
+
+/** The app's response headers (gRPC initial metadata); -bin values base64-encoded. */
+export interface GrpcProxyHeaders {
+  metadata: { [key: string]: ListStringValue };
+}
+
+export interface GrpcProxyHeaders_MetadataEntry {
+  key: string;
+  value: ListStringValue | undefined;
+}
+
+/** The app's final status and trailers; -bin values base64-encoded. */
+export interface GrpcProxyStatus {
+  /** google.rpc.Code */
+  code: number;
+  message: string;
+  trailers: { [key: string]: ListStringValue };
+}
+
+export interface GrpcProxyStatus_TrailersEntry {
+  key: string;
+  value: ListStringValue | undefined;
+}
+
+function createBaseGrpcProxyFrame(): GrpcProxyFrame {
+  return { kind: undefined };
+}
+
+export const GrpcProxyFrame: MessageFns<GrpcProxyFrame> = {
+  encode(message: GrpcProxyFrame, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.kind?.$case) {
+      case "headers":
+        GrpcProxyHeaders.encode(message.kind.value, writer.uint32(10).fork()).join();
+        break;
+      case "message":
+        writer.uint32(18).bytes(message.kind.value);
+        break;
+      case "status":
+        GrpcProxyStatus.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrpcProxyFrame {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrpcProxyFrame();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = { $case: "headers", value: GrpcProxyHeaders.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: "message", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "status", value: GrpcProxyStatus.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGrpcProxyHeaders(): GrpcProxyHeaders {
+  return { metadata: {} };
+}
+
+export const GrpcProxyHeaders: MessageFns<GrpcProxyHeaders> = {
+  encode(message: GrpcProxyHeaders, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, ListStringValue]) => {
+      GrpcProxyHeaders_MetadataEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrpcProxyHeaders {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrpcProxyHeaders();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = GrpcProxyHeaders_MetadataEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.metadata[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGrpcProxyHeaders_MetadataEntry(): GrpcProxyHeaders_MetadataEntry {
+  return { key: "", value: undefined };
+}
+
+export const GrpcProxyHeaders_MetadataEntry: MessageFns<GrpcProxyHeaders_MetadataEntry> = {
+  encode(message: GrpcProxyHeaders_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      ListStringValue.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrpcProxyHeaders_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrpcProxyHeaders_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = ListStringValue.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGrpcProxyStatus(): GrpcProxyStatus {
+  return { code: 0, message: "", trailers: {} };
+}
+
+export const GrpcProxyStatus: MessageFns<GrpcProxyStatus> = {
+  encode(message: GrpcProxyStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    globalThis.Object.entries(message.trailers).forEach(([key, value]: [string, ListStringValue]) => {
+      GrpcProxyStatus_TrailersEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrpcProxyStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrpcProxyStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = GrpcProxyStatus_TrailersEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.trailers[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGrpcProxyStatus_TrailersEntry(): GrpcProxyStatus_TrailersEntry {
+  return { key: "", value: undefined };
+}
+
+export const GrpcProxyStatus_TrailersEntry: MessageFns<GrpcProxyStatus_TrailersEntry> = {
+  encode(message: GrpcProxyStatus_TrailersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      ListStringValue.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrpcProxyStatus_TrailersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrpcProxyStatus_TrailersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = ListStringValue.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 export type InvokeServiceService = typeof InvokeServiceService;
 export const InvokeServiceService = {
   /**
    * Invokes a method on the callee's app. The app's answer, whatever its status, is the response;
    * an ERROR frame means the call could not be made (access denied, app unavailable, ...).
+   *
+   * Upgradable (transport.proto): a proxied gRPC call (content type application/grpc) whose app
+   * method turns out to stream its answer is answered with RESPONSE_STREAM: the head (status OK,
+   * nothing else), then the app's answer as GrpcProxyFrame items (headers, messages, status).
    */
   callLocal: {
     path: "/tessera.internal.v1.InvokeService/CallLocal" as const,
@@ -51,20 +404,54 @@ export const InvokeServiceService = {
       Buffer.from(InternalInvokeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): InternalInvokeResponse => InternalInvokeResponse.decode(value),
   },
+  /**
+   * A proxied gRPC call that streams its request (client streaming or bidirectional), on the
+   * duplex frames of transport.proto. The opening request is an InternalInvokeRequest whose
+   * message names the full gRPC method path with content type application/grpc and no data; the
+   * caller's input items are the raw request messages (each item's payload is the message bytes,
+   * not wrapped); the answer is GrpcProxyFrame items. An ERROR frame means the call could not be
+   * made or broke (access denied, app unavailable, cancelled, ...).
+   */
+  proxyStream: {
+    path: "/tessera.internal.v1.InvokeService/ProxyStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: GrpcProxyFrame): Buffer => Buffer.from(GrpcProxyFrame.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GrpcProxyFrame => GrpcProxyFrame.decode(value),
+    responseSerialize: (value: GrpcProxyFrame): Buffer => Buffer.from(GrpcProxyFrame.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GrpcProxyFrame => GrpcProxyFrame.decode(value),
+  },
 } as const;
 
 export interface InvokeServiceServer extends UntypedServiceImplementation {
   /**
    * Invokes a method on the callee's app. The app's answer, whatever its status, is the response;
    * an ERROR frame means the call could not be made (access denied, app unavailable, ...).
+   *
+   * Upgradable (transport.proto): a proxied gRPC call (content type application/grpc) whose app
+   * method turns out to stream its answer is answered with RESPONSE_STREAM: the head (status OK,
+   * nothing else), then the app's answer as GrpcProxyFrame items (headers, messages, status).
    */
   callLocal: handleUnaryCall<InternalInvokeRequest, InternalInvokeResponse>;
+  /**
+   * A proxied gRPC call that streams its request (client streaming or bidirectional), on the
+   * duplex frames of transport.proto. The opening request is an InternalInvokeRequest whose
+   * message names the full gRPC method path with content type application/grpc and no data; the
+   * caller's input items are the raw request messages (each item's payload is the message bytes,
+   * not wrapped); the answer is GrpcProxyFrame items. An ERROR frame means the call could not be
+   * made or broke (access denied, app unavailable, cancelled, ...).
+   */
+  proxyStream: handleBidiStreamingCall<GrpcProxyFrame, GrpcProxyFrame>;
 }
 
 export interface InvokeServiceClient extends Client {
   /**
    * Invokes a method on the callee's app. The app's answer, whatever its status, is the response;
    * an ERROR frame means the call could not be made (access denied, app unavailable, ...).
+   *
+   * Upgradable (transport.proto): a proxied gRPC call (content type application/grpc) whose app
+   * method turns out to stream its answer is answered with RESPONSE_STREAM: the head (status OK,
+   * nothing else), then the app's answer as GrpcProxyFrame items (headers, messages, status).
    */
   callLocal(
     request: InternalInvokeRequest,
@@ -81,6 +468,17 @@ export interface InvokeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: InternalInvokeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * A proxied gRPC call that streams its request (client streaming or bidirectional), on the
+   * duplex frames of transport.proto. The opening request is an InternalInvokeRequest whose
+   * message names the full gRPC method path with content type application/grpc and no data; the
+   * caller's input items are the raw request messages (each item's payload is the message bytes,
+   * not wrapped); the answer is GrpcProxyFrame items. An ERROR frame means the call could not be
+   * made or broke (access denied, app unavailable, cancelled, ...).
+   */
+  proxyStream(): ClientDuplexStream<GrpcProxyFrame, GrpcProxyFrame>;
+  proxyStream(options: Partial<CallOptions>): ClientDuplexStream<GrpcProxyFrame, GrpcProxyFrame>;
+  proxyStream(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<GrpcProxyFrame, GrpcProxyFrame>;
 }
 
 export const InvokeServiceClient = makeGenericClientConstructor(
@@ -91,3 +489,8 @@ export const InvokeServiceClient = makeGenericClientConstructor(
   service: typeof InvokeServiceService;
   serviceName: string;
 };
+
+interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+}

@@ -37,6 +37,23 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
  * waits for STREAM_CREDIT; 0 = no flow control. A server that does not know the method answers
  * ERROR (ERR_API_UNIMPLEMENTED), so a newer client fails cleanly against an older server; unary
  * calls never see these frame types (older peers ignore unknown frame types).
+ *
+ * Client-streaming and bidirectional calls (a method the service declares as duplex) add the
+ * caller's stream of input messages to the above, with the same frame types the other way:
+ *     STREAM_ITEM   client -> server: one input message, in order
+ *     STREAM_END    client -> server, empty: the caller half-closed (no more input)
+ *     STREAM_CREDIT server -> client, StreamCredit: the server may take `items` more input messages
+ * The REQUEST carries the call's opening message (what to call); input follows. The caller may
+ * send INPUT_WINDOW (16) input messages before any STREAM_CREDIT, and never more than the credit
+ * it holds; a server that receives more ends the call with ERROR. The call is over for both sides
+ * once the server sends STREAM_END or ERROR, or the client sends CANCEL; input that crosses such
+ * a frame is dropped by the server.
+ *
+ * A unary method the service declares as upgradable may answer with RESPONSE_STREAM instead of
+ * RESPONSE: the response message (the head), after which the call continues as a server stream
+ * (STREAM_ITEM ... STREAM_END or ERROR, STREAM_CREDIT and CANCEL as above). The server upgrades
+ * only a call whose RequestHeader has stream_window set (0 included), which is how a caller says
+ * it takes a streamed answer; otherwise it fails the call with ERROR (UNIMPLEMENTED).
  */
 
 export enum FrameType {
@@ -50,6 +67,7 @@ export enum FrameType {
   FRAME_TYPE_STREAM_ITEM = 7,
   FRAME_TYPE_STREAM_END = 8,
   FRAME_TYPE_STREAM_CREDIT = 9,
+  FRAME_TYPE_RESPONSE_STREAM = 10,
 }
 
 /** First frame of a connection: which service the client expects to reach. */
@@ -82,7 +100,8 @@ export interface RequestHeader {
   trustDomain: string;
   /**
    * Streaming calls only: items the server may send before it waits for STREAM_CREDIT; absent or 0
-   * = no flow control (the server sends as fast as the consumer's socket takes them).
+   * = no flow control (the server sends as fast as the consumer's socket takes them). Set (0
+   * included) on a call of an upgradable unary method: the caller takes a RESPONSE_STREAM.
    */
   streamWindow?: number | undefined;
 }
