@@ -9,6 +9,8 @@ import { metadataToGrpc } from './metadata.mapper';
 import { encodeRichStatus } from './rich-status';
 import { installFallbackHandler, invokeServiceHandler, proxyHandler } from './invoke.handlers';
 import { OpenStreams, serverStreamHandler } from './stream.handlers';
+import type { StreamHandlerDeps } from './stream.handlers';
+import { subscribeTopicEventsHandler } from './subscribe-topic.handler';
 
 export type GrpcEdgeOptions = EdgeOptions;
 
@@ -114,10 +116,10 @@ export class GrpcEdge {
     };
   }
 
-  /** Get / Subscribe (server stream) / Unsubscribe Configuration, stable names and Alpha1 aliases. */
-  private configurationHandlers(api: ConfigurationApi): grpc.UntypedServiceImplementation {
+  /** What every streaming handler needs: context, token, API logging, the open-stream registry. */
+  private streamDeps(): StreamHandlerDeps {
     const { apiToken, enableApiLogging, logger } = this.opts;
-    const deps = {
+    return {
       ctxOf: (md: grpc.Metadata) => this.ctxOf(md),
       apiToken,
       onCall: enableApiLogging ? (rpc: string) => logger.info('gRPC API Called', { method: rpc }) : undefined,
@@ -125,6 +127,11 @@ export class GrpcEdge {
       toServiceError,
       toError,
     };
+  }
+
+  /** Get / Subscribe (server stream) / Unsubscribe Configuration, stable names and Alpha1 aliases. */
+  private configurationHandlers(api: ConfigurationApi): grpc.UntypedServiceImplementation {
+    const deps = this.streamDeps();
     const out: grpc.UntypedServiceImplementation = {};
     for (const suffix of ['', 'Alpha1']) {
       out[`getConfiguration${suffix}`] = this.unary(`GetConfiguration${suffix}`, (r, c) => api.get(r as never, c));
@@ -135,7 +142,7 @@ export class GrpcEdge {
   }
 
   private handlers(): grpc.UntypedServiceImplementation {
-    const { state, metadata, lifecycle, invoke, secrets, lock, configuration, pubsub } = this.opts;
+    const { state, metadata, lifecycle, invoke, secrets, lock, configuration, pubsub, streamingSubscriptions } = this.opts;
     const implemented: grpc.UntypedServiceImplementation = {
       ...(invoke ? { invokeService: this.guard('InvokeService', invokeServiceHandler(invoke, (md) => this.ctxOf(md), toServiceError, toError)) } : {}),
       getState: this.unary('GetState', (r, c) => state.getState(r as never, c)),
@@ -180,6 +187,7 @@ export class GrpcEdge {
             bulkPublishEvent: this.unary('BulkPublishEvent', (r, c) => pubsub.bulkPublish(r as never, c)),
           }
         : {}),
+      ...(streamingSubscriptions ? { subscribeTopicEventsAlpha1: subscribeTopicEventsHandler(streamingSubscriptions, this.streamDeps()) as grpc.UntypedHandleCall } : {}),
       getMetadata: this.unary('GetMetadata', async (_r, c) => metadataToGrpc(await metadata.getMetadata(c))),
       setMetadata: this.unary('SetMetadata', async (r: { key: string; value: string }, c) => {
         await metadata.setMetadata(r.key, r.value, c);
