@@ -49,7 +49,9 @@ export interface PubSubApi {
 /**
  * One streaming subscription (gRPC SubscribeTopicEventsAlpha1): the events to send to the client,
  * already read and checked (expired events are dropped before they get here), and the client's
- * answers. Leaving the loop ends the subscription; unanswered events go back to the broker.
+ * answers. The first item is a marker with an empty id meaning "subscribed" (send the initial
+ * response then); every later item is an event. Leaving the loop ends the subscription;
+ * unanswered events go back to the broker.
  */
 export interface StreamingSubscription extends AsyncIterable<TopicEventRequest> {
   /** The client answered event `id` (the TopicEventRequest id it was sent). Unknown ids are ignored. */

@@ -77,9 +77,12 @@ export function subscribeTopicEventsHandler(subs: AppStreamingSubscriptions, dep
           await it.return?.();
           return;
         }
-        // The initial response goes out once the broker subscription exists.
+        // The first item only says the broker subscription exists: the initial response goes out.
+        if (first.done === true) {
+          if (finish()) call.end();
+          return;
+        }
         call.write({ subscribeTopicEventsResponseType: { $case: 'initialResponse', value: {} } });
-        if (first.done !== true) write(first.value);
         for (;;) {
           const n = await it.next();
           if (n.done === true || finished) break;
