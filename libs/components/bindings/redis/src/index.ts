@@ -1,2 +1,2 @@
-// Public surface of redis (being written).
-export {};
+// Public surface of @tessera/bindings-redis: the `bindings.redis` v1 factory (output only).
+export { createRedisBinding, REDIS_OPERATIONS } from './redis-binding';
