@@ -4,8 +4,9 @@ const meta = (type: string, properties: Record<string, string>) => ({ name: 'b',
 
 describe('bindings registry', () => {
   it('knows every binding type', () => {
-    expect([...KNOWN_BINDING_TYPES].sort()).toEqual(['bindings.cron', 'bindings.http']);
+    expect([...KNOWN_BINDING_TYPES].sort()).toEqual(['bindings.cron', 'bindings.http', 'bindings.postgres', 'bindings.postgresql', 'bindings.redis']);
     for (const t of KNOWN_BINDING_TYPES) expect(bindingFactory(t, 'v1')).toBeInstanceOf(Function);
+    expect(bindingFactory('bindings.postgres', 'v1')).toBe(bindingFactory('bindings.postgresql', 'v1'));
   });
 
   it('treats an empty version and v0 as v1, and is case-insensitive', () => {
@@ -29,6 +30,9 @@ describe('bindings registry', () => {
     const props: Record<string, Record<string, string>> = {
       'bindings.cron': { schedule: '@every 1s' },
       'bindings.http': { url: 'http://127.0.0.1:1/' },
+      'bindings.redis': { redisHost: '127.0.0.1:1' },
+      'bindings.postgresql': { connectionString: 'postgres://u@127.0.0.1:1/db' },
+      'bindings.postgres': { connectionString: 'postgres://u@127.0.0.1:1/db' },
     };
     for (const t of KNOWN_BINDING_TYPES) {
       const b = bindingFactory(t, 'v1')?.(meta(t, props[t] ?? {}));

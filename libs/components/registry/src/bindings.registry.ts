@@ -6,8 +6,10 @@
 import type { BindingFactory } from '@tessera/spi';
 import { createCronBinding } from '@tessera/bindings-cron';
 import { createHttpBinding } from '@tessera/bindings-http';
+import { createPostgresBinding } from '@tessera/bindings-postgresql';
+import { createRedisBinding } from '@tessera/bindings-redis';
 
-export type BindingType = 'bindings.cron' | 'bindings.http';
+export type BindingType = 'bindings.cron' | 'bindings.http' | 'bindings.redis' | 'bindings.postgresql' | 'bindings.postgres';
 
 export interface BindingDirections {
   /** The component can be an input binding (has read()). */
@@ -26,6 +28,9 @@ const OUTPUT = { input: false, output: true } as const;
 const REGISTRY: Readonly<Record<BindingType, Entry>> = {
   'bindings.cron': { ...INPUT, versions: { v1: createCronBinding } },
   'bindings.http': { ...OUTPUT, versions: { v1: createHttpBinding } },
+  'bindings.redis': { ...OUTPUT, versions: { v1: createRedisBinding } },
+  'bindings.postgresql': { ...OUTPUT, versions: { v1: createPostgresBinding } },
+  'bindings.postgres': { ...OUTPUT, versions: { v1: createPostgresBinding } },
 };
 
 export const KNOWN_BINDING_TYPES: readonly BindingType[] = Object.freeze(Object.keys(REGISTRY) as BindingType[]);
