@@ -61,7 +61,8 @@ interface NewMessage {
   readonly data: Buffer;
   readonly contentType: string | null;
   readonly metadata: string;
-  readonly expiresAt: number | null;
+  /** ttlInSeconds in ms; the expiry counts from the commit. */
+  readonly ttlMs: number | null;
 }
 
 interface CandidateRow {
@@ -112,12 +113,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function parseTtl(metadata: Readonly<Record<string, string>>, now: number): number | null {
+function parseTtl(metadata: Readonly<Record<string, string>>): number | null {
   const raw = metadata['ttlInSeconds'];
   if (raw === undefined || raw.trim() === '') return null;
   const ttl = Number(raw);
   if (!Number.isInteger(ttl)) throw new PubSubError('bad-request', `ttlInSeconds must be an integer, got "${raw}"`);
-  return ttl > 0 ? now + ttl * 1000 : null;
+  return ttl > 0 ? ttl * 1000 : null;
 }
 
 const asBuffer = (d: Uint8Array): Buffer => (Buffer.isBuffer(d) ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength));
@@ -322,7 +323,7 @@ class SqlitePubSub implements PubSub {
         .transaction(() => {
           const now = Date.now();
           for (const msg of msgs) {
-            const { lastInsertRowid } = st.insertMessage.run(msg.topic, msg.data, msg.contentType, msg.metadata, now, msg.expiresAt);
+            const { lastInsertRowid } = st.insertMessage.run(msg.topic, msg.data, msg.contentType, msg.metadata, now, msg.ttlMs === null ? null : now + msg.ttlMs);
             st.fanOut.run(lastInsertRowid, msg.topic);
           }
         })
@@ -521,7 +522,7 @@ class SqlitePubSub implements PubSub {
 
   private toRow(topic: string, data: Uint8Array, contentType: string | undefined, metadata: Readonly<Record<string, string>>): NewMessage {
     if (topic === '') throw new PubSubError('bad-request', 'topic is empty');
-    return { topic, data: asBuffer(data), contentType: contentType ?? null, metadata: JSON.stringify(metadata), expiresAt: parseTtl(metadata, Date.now()) };
+    return { topic, data: asBuffer(data), contentType: contentType ?? null, metadata: JSON.stringify(metadata), ttlMs: parseTtl(metadata) };
   }
 
   private flush(): void {
