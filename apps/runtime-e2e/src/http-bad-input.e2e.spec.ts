@@ -276,7 +276,7 @@ describe.each(backends.filter((b) => b.skip === undefined))('HTTP bad input on $
 
     it.each([
       ['POST', '/v1.0/publish/pubsub/orders'],
-      ['POST', '/v1.0/bindings/b'],
+      ['POST', '/v1.0-alpha1/jobs/job1'],
       ['GET', '/v1.0-beta1/workflows/dapr/wf-1'],
       ['GET', '/v1.0/actors/t/id/state/k'],
     ])('route of an unbuilt block: %s %s -> 501 ERR_API_UNIMPLEMENTED', async (method, path) => {

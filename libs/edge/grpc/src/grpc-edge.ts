@@ -142,7 +142,7 @@ export class GrpcEdge {
   }
 
   private handlers(): grpc.UntypedServiceImplementation {
-    const { state, metadata, lifecycle, invoke, secrets, lock, configuration, pubsub, streamingSubscriptions } = this.opts;
+    const { state, metadata, lifecycle, invoke, secrets, lock, configuration, pubsub, streamingSubscriptions, bindings } = this.opts;
     const implemented: grpc.UntypedServiceImplementation = {
       ...(invoke ? { invokeService: this.guard('InvokeService', invokeServiceHandler(invoke, (md) => this.ctxOf(md), toServiceError, toError)) } : {}),
       getState: this.unary('GetState', (r, c) => state.getState(r as never, c)),
@@ -188,6 +188,7 @@ export class GrpcEdge {
           }
         : {}),
       ...(streamingSubscriptions ? { subscribeTopicEventsAlpha1: subscribeTopicEventsHandler(streamingSubscriptions, this.streamDeps()) as grpc.UntypedHandleCall } : {}),
+      ...(bindings ? { invokeBinding: this.unary('InvokeBinding', (r, c) => bindings.invoke(r as never, c)) } : {}),
       getMetadata: this.unary('GetMetadata', async (_r, c) => metadataToGrpc(await metadata.getMetadata(c))),
       setMetadata: this.unary('SetMetadata', async (r: { key: string; value: string }, c) => {
         await metadata.setMetadata(r.key, r.value, c);

@@ -13,6 +13,7 @@ import { registerSecretsRoutes } from './secrets.routes';
 import { registerLockRoutes } from './lock.routes';
 import { registerConfigurationRoutes } from './configuration.routes';
 import { registerPubSubRoutes } from './pubsub.routes';
+import { registerBindingsRoutes } from './bindings.routes';
 import { registerUnbuiltRoutes } from './unbuilt.routes';
 import { invokeHandlers } from './invoke.routes';
 
@@ -130,6 +131,7 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
   registerLockRoutes(app, opts.lock, ctxOf);
   registerConfigurationRoutes(app, opts.configuration, opts.configurationSubscriptions, ctxOf);
   registerPubSubRoutes(app, opts.pubsub, ctxOf);
+  registerBindingsRoutes(app, opts.bindings, ctxOf);
   registerRuntimeRoutes(app, opts.metadata, opts.lifecycle, appId, ctxOf);
   registerUnbuiltRoutes(app);
   return app;

@@ -5,7 +5,6 @@ import { CommonErrors } from '@tessera/contracts';
 import { sendError } from './reply';
 
 const UNBUILT: ReadonlyArray<readonly [string, string]> = [
-  ['/v1.0/bindings/*', 'bindings'],
   ['/v1.0/actors/*', 'actors'],
   ['/v1.0/workflows/*', 'workflows'],
   ['/v1.0-alpha1/workflows/*', 'workflows'],
