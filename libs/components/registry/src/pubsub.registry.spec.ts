@@ -4,7 +4,7 @@ const meta = (type: string, properties: Record<string, string>) => ({ name: 'ps'
 
 describe('pubsub registry', () => {
   it('knows the embedded pub/sub types (brokers add theirs)', () => {
-    expect([...KNOWN_PUBSUB_TYPES]).toEqual(expect.arrayContaining(['pubsub.in-memory']));
+    expect([...KNOWN_PUBSUB_TYPES]).toEqual(expect.arrayContaining(['pubsub.in-memory', 'pubsub.sqlite']));
     for (const t of KNOWN_PUBSUB_TYPES) expect(pubSubFactory(t, 'v1')).toBeInstanceOf(Function);
   });
 
@@ -24,7 +24,7 @@ describe('pubsub registry', () => {
   });
 
   it('builds working embedded components', async () => {
-    for (const [type, properties] of [['pubsub.in-memory', {}]] as const) {
+    for (const [type, properties] of [['pubsub.in-memory', {}], ['pubsub.sqlite', { connectionString: ':memory:' }]] as const) {
       const ps = pubSubFactory(type, 'v1')?.(meta(type, properties));
       if (!ps) throw new Error(`no factory for ${type}`);
       await ps.init();

@@ -5,13 +5,19 @@
 // durable default) is Tessera's own.
 import type { PubSubFactory } from '@tessera/spi';
 import { createInMemoryPubSub } from '@tessera/pubsub-in-memory';
+import { createSqlitePubSub } from '@tessera/pubsub-sqlite';
 
 // Brokers (pubsub.redis, pubsub.jetstream, pubsub.rabbitmq, pubsub.mqtt3 + alias pubsub.mqtt,
 // pubsub.kafka): add the type to PubSubType, the import above and the line in REGISTRY below.
-export type PubSubType = 'pubsub.in-memory';
+// (One type per line, so parallel additions do not touch the same line.)
+// prettier-ignore
+export type PubSubType =
+  | 'pubsub.in-memory'
+  | 'pubsub.sqlite';
 
 const REGISTRY: Readonly<Record<PubSubType, Readonly<Record<string, PubSubFactory>>>> = {
   'pubsub.in-memory': { v1: createInMemoryPubSub },
+  'pubsub.sqlite': { v1: createSqlitePubSub },
   // broker lines go here, e.g. 'pubsub.redis': { v1: createRedisPubSub },
 };
 
