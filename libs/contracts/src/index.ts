@@ -99,7 +99,8 @@ export {
   Status as InternalStatus,
 } from './generated/dapr/proto/internals/v1/service_invocation';
 // Internal invocation service (gateway -> gateway over the framed transport): its method ids.
-export { InvokeMethod } from './generated/tessera/internal/v1/invoke';
+export { InvokeMethod, GrpcProxyFrame, GrpcProxyHeaders, GrpcProxyStatus } from './generated/tessera/internal/v1/invoke';
+export { PROXY_STREAM, withProxyStream, proxyStreamOf } from './api/invoke.api';
 // Distributed lock (spec/http-api.md 8, grpc-api.md 2.8) and its internal service (lock-svc).
 export type { LockApi } from './api/lock.api';
 export { LOCK_API } from './api/lock.api';

@@ -8,6 +8,7 @@ import type {
   InternalInvokeRequest,
   InternalInvokeResponse,
 } from '../generated/dapr/proto/internals/v1/service_invocation';
+import type { GrpcProxyFrame } from '../generated/tessera/internal/v1/invoke';
 
 /** Who is calling, as the caller's gateway vouches for it over the internal transport. */
 export interface CallerIdentity {
@@ -25,11 +26,23 @@ export interface InvokeApi {
    * not an error); rejects with an ApiError (ERR_DIRECT_INVOKE …) when the call could not be made.
    */
   invoke(targetAppId: string, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse>;
+  /**
+   * gRPC proxying of a call that streams its request (client streaming or bidirectional): `req`
+   * names the method (message.method = full gRPC path, content type GRPC_PROXY_CONTENT_TYPE, no
+   * data) and carries the caller's metadata; `input` is the caller's request messages, taken as
+   * the callee can receive them. Yields the app's answer (headers, messages, status); throws an
+   * ApiError when the call could not be made or broke. Leaving the iteration early (return())
+   * cancels the app's call, as does aborting ctx.signal. No resiliency retries: a stream is not
+   * replayed.
+   */
+  invokeStream?(targetAppId: string, req: InternalInvokeRequest, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame>;
 }
 
 /** Inbound side at the callee's gateway (daprd's CallLocal): access control, then the app. */
 export interface LocalInvokeApi {
   callLocal(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse>;
+  /** The inbound side of InvokeApi.invokeStream: access control, then the app's stream. */
+  callLocalStream?(req: InternalInvokeRequest, caller: CallerIdentity, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame>;
 }
 
 /**
@@ -52,6 +65,31 @@ export interface AppChannel {
    * channel failure rejects like invokeMethod.
    */
   callback?<Req, Res>(method: AppCallbackMethod<Req, Res>, req: Req, ctx: CallContext): Promise<Res>;
+  /**
+   * gRPC apps only: a proxied gRPC call that streams its request (see InvokeApi.invokeStream),
+   * under the same health gate, APP_API_TOKEN and ctx deadline/abort as invokeMethod.
+   */
+  invokeStream?(req: InternalInvokeRequest, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame>;
+}
+
+/**
+ * A proxied gRPC call (GRPC_PROXY_CONTENT_TYPE) that looked unary (one request message) may turn
+ * out to stream its answer (server streaming, or bidirectional with one request message): its
+ * InternalInvokeResponse then has status OK and nothing else, and the whole answer (headers,
+ * messages, status) follows on this stream. In-process only (a symbol key); the internal
+ * transport carries it as an upgraded CallLocal (invoke.proto).
+ */
+export const PROXY_STREAM: unique symbol = Symbol.for('tessera.proxyStream');
+
+/** Attaches the rest of a streamed answer to its (head) response; returns `res`. */
+export function withProxyStream(res: InternalInvokeResponse, stream: AsyncIterable<GrpcProxyFrame>): InternalInvokeResponse {
+  (res as { [PROXY_STREAM]?: AsyncIterable<GrpcProxyFrame> })[PROXY_STREAM] = stream;
+  return res;
+}
+
+/** The stream attached by withProxyStream, if any. */
+export function proxyStreamOf(res: InternalInvokeResponse): AsyncIterable<GrpcProxyFrame> | undefined {
+  return (res as { [PROXY_STREAM]?: AsyncIterable<GrpcProxyFrame> })[PROXY_STREAM];
 }
 
 /** A unary method of the app callback services, as the generated grpc-js service definitions describe it. */

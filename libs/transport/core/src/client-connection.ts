@@ -2,17 +2,21 @@
 // multiplexed by call id, answers matched back, CANCEL for an aborted call, GOAWAY honoured
 // (finish what is in flight, end when drained). Calls still waiting when it closes fail as
 // unreachable. Server-streaming calls (ClientStream) live in the same table until STREAM_END,
-// ERROR or CANCEL; their items are routed by call id. Reconnecting and backoff are the owner's
-// business (FramedClient).
+// ERROR or CANCEL; their items are routed by call id. A duplex call (DuplexClientStream) also
+// writes its input items here and takes the server's input credit; an upgradable unary call
+// answered with RESPONSE_STREAM turns into a ClientStream under the same id. Reconnecting and
+// backoff are the owner's business (FramedClient).
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ApiError } from '@tessera/contracts';
 import { ClientStream } from './client-stream';
+import { MAX_TIMER_MS } from './call-context';
 import { FrameEncoder, FrameError, FrameReader, FrameSink } from './framing';
 import type { AnyMethodDef } from './service';
 import { abortError, codecFailure, DEADLINE_EXCEEDED, fromErrorStatus, protocolFailure, unreachable } from './transport-errors';
 import type { FailureMapper, TransportFailure } from './transport-errors';
 import { ErrorStatus, FrameType, StreamCredit } from './wire';
+import type { Codec } from './wire';
 
 /** What a connection needs from the client that owns it. */
 export interface ConnectionOwner {
@@ -44,6 +48,8 @@ export class ClientConnection {
   private readonly pending = new Map<number, ClientCall>();
   private lastId = 0;
   private draining = false;
+  /** Duplex calls waiting for the socket to drain before sending more input. */
+  private readonly drainWaiters = new Set<() => void>();
   wasOpen = false;
   /** The server answered Hello with an error: back off as after a failed connect. */
   refused = false;
@@ -76,6 +82,7 @@ export class ClientConnection {
     socket.on('error', (e: Error) => {
       this.reason ||= e.message;
     });
+    socket.on('drain', () => this.wakeDrainWaiters());
     socket.once('close', () => this.onClose());
     // written before 'connect': the socket buffers it, and requests queue up behind it
     this.sink.write(owner.helloFrame);
@@ -120,6 +127,43 @@ export class ClientConnection {
     if (!this.socket.destroyed) this.sink.write(CONTROL_FRAMES.empty(id, FrameType.FRAME_TYPE_CANCEL));
   }
 
+  /** A duplex call's input item (an encoded STREAM_ITEM frame). */
+  write(frame: Uint8Array): void {
+    if (!this.socket.destroyed) this.sink.write(frame);
+  }
+
+  /** STREAM_END from the client: the duplex call `id` has no more input. */
+  halfClose(id: number): void {
+    if (!this.socket.destroyed) this.sink.write(CONTROL_FRAMES.empty(id, FrameType.FRAME_TYPE_STREAM_END));
+  }
+
+  /** Runs `wake` once when the socket drains (or closes). */
+  onDrain(wake: () => void): void {
+    if (this.socket.destroyed) return wake();
+    this.drainWaiters.add(wake);
+  }
+
+  /**
+   * Puts `s` in the place of the upgraded call `p` (same id): `p`'s timer and abort listener go,
+   * `s` gets its own until `deadline`. False when `p` was settled already.
+   */
+  replace(p: PendingCall, s: ClientStream<unknown>, deadline: number | undefined): boolean {
+    if (this.pending.get(p.id) !== p) return false;
+    clearTimeout(p.timer);
+    if (p.signal !== undefined) p.signal.removeEventListener('abort', p);
+    this.pending.set(s.id, s);
+    if (deadline !== undefined) s.timer = setTimeout(onPendingDeadline, Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS)), s);
+    if (s.signal !== undefined) s.signal.addEventListener('abort', s);
+    return true;
+  }
+
+  private wakeDrainWaiters(): void {
+    if (this.drainWaiters.size === 0) return;
+    const waiters = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const w of waiters) w();
+  }
+
   /** STREAM_CREDIT: the consumer of stream `id` took `items` more. */
   credit(id: number, items: number): void {
     if (this.socket.destroyed) return;
@@ -144,6 +188,26 @@ export class ClientConnection {
         if (p instanceof PendingCall) return p.succeed(payload);
         this.cancel(id);
         return p.fail(protocolFailure('a unary response to a streaming call'));
+      }
+      case FrameType.FRAME_TYPE_RESPONSE_STREAM: {
+        const p = this.pending.get(id);
+        if (p === undefined) return;
+        if (p instanceof PendingCall && p.m.upgrade !== undefined) return p.upgradeTo(payload);
+        if (this.forget(p)) {
+          this.cancel(id);
+          p.fail(protocolFailure('a streamed answer to a call that cannot take one'));
+        }
+        return;
+      }
+      case FrameType.FRAME_TYPE_STREAM_CREDIT: {
+        const p = this.pending.get(id);
+        if (p === undefined || p instanceof PendingCall) return;
+        try {
+          p.grantInput(StreamCredit.decode(payload).items);
+        } catch {
+          // a malformed credit grants nothing
+        }
+        return;
       }
       case FrameType.FRAME_TYPE_STREAM_ITEM: {
         const p = this.pending.get(id);
@@ -186,6 +250,7 @@ export class ClientConnection {
     for (const p of [...this.pending.values()]) {
       if (this.forget(p)) p.fail(f);
     }
+    this.wakeDrainWaiters();
   }
 }
 
@@ -203,6 +268,10 @@ function decodeReason(payload: Buffer): string {
  */
 export class PendingCall {
   timer: NodeJS.Timeout | undefined = undefined;
+  /** Upgradable calls: the flow-control window of the stream they may turn into. */
+  window = 0;
+  /** Upgradable calls: the caller's absolute deadline, kept by the stream they may turn into. */
+  deadline: number | undefined = undefined;
 
   constructor(
     readonly conn: ClientConnection,
@@ -235,6 +304,22 @@ export class PendingCall {
       e = this.map(this.m, this.req, codecFailure('decode the error', err));
     }
     this.reject(e);
+  }
+
+  /** RESPONSE_STREAM: resolves with the head carrying the stream of the rest (MethodDef.upgrade). */
+  upgradeTo(payload: Buffer): void {
+    const up = this.m.upgrade as NonNullable<AnyMethodDef<never>['upgrade']>;
+    let head: unknown;
+    try {
+      head = (this.m.response as Codec<unknown>).decode(payload);
+    } catch (e) {
+      if (!this.conn.forget(this)) return;
+      this.conn.cancel(this.id);
+      return this.fail(codecFailure('decode the response', e));
+    }
+    const s = new ClientStream<unknown>(this.conn, this.id, this.m, up.item, this.req, this.signal, this.map, this.window);
+    if (!this.conn.replace(this, s, this.deadline)) return;
+    this.resolve(up.attach(head, s) as never);
   }
 
   fail(f: TransportFailure): void {

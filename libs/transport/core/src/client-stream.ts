@@ -8,6 +8,8 @@
 // that would have waited); an abort of ctx.signal fails it at once (nobody wants the rest). A
 // consumer that stops early (`break` in for-await, or return()) sends CANCEL, so the server stops
 // producing. One next() at a time: a second concurrent next() is a bug of the caller and rejects.
+// The same class carries the answer of an upgraded unary call (RESPONSE_STREAM) and, extended by
+// DuplexClientStream, the answer of a duplex call.
 import type { ApiError } from '@tessera/contracts';
 import type { ClientConnection } from './client-connection';
 import type { MethodInfo } from './service';
@@ -107,8 +109,19 @@ export class ClientStream<Res> implements AsyncIterableIterator<Res> {
     this.buffered.push(v);
   }
 
+  /** @internal STREAM_CREDIT from the server: only duplex calls take input credit. */
+  grantInput(_items: number): void {
+    // a server-streaming call has no input
+  }
+
+  /** The call is over, whichever way (end, error, cancel, the consumer stopped). May run twice. */
+  protected finished(): void {
+    // nothing to release here; DuplexClientStream stops its input
+  }
+
   /** @internal STREAM_END (the connection has forgotten the call). */
   onEnd(): void {
+    this.finished();
     this.ended = true;
     const w = this.waiter;
     if (w !== undefined) {
@@ -133,6 +146,11 @@ export class ClientStream<Res> implements AsyncIterableIterator<Res> {
     this.setError(this.map(this.m, this.req, f));
   }
 
+  /** The caller's error for a failure of the transport. */
+  protected mapFailure(f: TransportFailure): ApiError {
+    return this.map(this.m, this.req, f);
+  }
+
   /** @internal ctx.signal aborted: fail at once, dropping what is buffered. */
   handleEvent(): void {
     if (this.conn === null || !this.conn.forget(this)) return;
@@ -142,7 +160,8 @@ export class ClientStream<Res> implements AsyncIterableIterator<Res> {
     this.setError(abortError(this.m, this.req, this.signal as AbortSignal, this.map));
   }
 
-  private setError(e: ApiError): void {
+  protected setError(e: ApiError): void {
+    this.finished();
     if (this.ended) return;
     const w = this.waiter;
     if (w !== undefined) {
@@ -156,6 +175,7 @@ export class ClientStream<Res> implements AsyncIterableIterator<Res> {
 
   private stop(): void {
     if (this.conn !== null && this.conn.forget(this)) this.conn.cancel(this.id);
+    this.finished();
     this.ended = true;
     this.error = undefined;
     this.buffered.length = 0;

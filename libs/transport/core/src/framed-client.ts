@@ -16,17 +16,24 @@
 // (`streamWindow` items, default 64) so a slow consumer holds the server back instead of filling
 // memory. Breaking out of the loop cancels the call on the server; a dropped connection, the
 // deadline or a server shutting down make the iterator throw after the items already received.
+//
+// Duplex methods (client streaming, bidirectional): `duplex(method, req, input, ctx)` is the same
+// AsyncIterable of the answer, and pumps `input` to the server as it iterates (DuplexClientStream,
+// INPUT_WINDOW items ahead of the server's consumer at most). Upgradable unary methods: `call`
+// resolves with the head the method's `upgrade.attach` made, carrying the rest as a ClientStream.
 import { ApiError, GrpcCode } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
 import { emptyRequestHeader, MAX_TIMER_MS, toRequestHeader } from './call-context';
 import { ClientConnection, PendingCall } from './client-connection';
 import type { ConnectionOwner } from './client-connection';
+import { DuplexClientStream } from './client-duplex';
 import { ClientStream } from './client-stream';
 import { DEFAULT_MAX_FRAME_BYTES, FrameEncoder, parseAddress } from './framing';
-import type { MethodDef, ServiceDef, StreamMethodDef } from './service';
+import type { DuplexMethodDef, MethodDef, MethodInfo, ServiceDef, StreamMethodDef } from './service';
 import { abortError, codecFailure, DEADLINE_EXCEEDED, methodFailure, tooLarge, unreachable } from './transport-errors';
 import type { FailureMapper } from './transport-errors';
 import { FrameType, FRAMING_VERSION, Hello, RequestHeader } from './wire';
+import type { Codec } from './wire';
 
 export interface FramedClientOptions {
   /** Give up connecting after this long. Default 2000 ms. */
@@ -119,10 +126,17 @@ export class FramedClient implements ConnectionOwner {
     if (conn === null) return Promise.reject(failure(md, req, unreachable(this.serverLabel, this.address, this.downReason)));
 
     const id = conn.nextId();
+    const upgradable = m.upgrade !== undefined;
     let frame: Uint8Array;
     try {
       const w = this.encoder.begin();
-      RequestHeader.encode(toRequestHeader(m.id, ctx, timeoutMs, this.header), w.fork()).join();
+      const h = toRequestHeader(m.id, ctx, timeoutMs, this.header);
+      if (upgradable) h.streamWindow = this.streamWindow;
+      try {
+        RequestHeader.encode(h, w.fork()).join();
+      } finally {
+        h.streamWindow = undefined;
+      }
       m.request.encode(req, w);
       frame = this.encoder.end(id, FrameType.FRAME_TYPE_REQUEST);
     } catch (e) {
@@ -133,7 +147,12 @@ export class FramedClient implements ConnectionOwner {
       return Promise.reject(failure(md, req, tooLarge('request', frame.length, this.maxFrameBytes)));
     }
     return new Promise<Res>((resolve, reject) => {
-      conn.send(new PendingCall(conn, id, md, req, resolve, reject, signal, failure), frame, timeoutMs);
+      const p = new PendingCall(conn, id, md, req, resolve, reject, signal, failure);
+      if (upgradable) {
+        p.window = this.streamWindow;
+        p.deadline = ctx.deadline;
+      }
+      conn.send(p, frame, timeoutMs);
     });
   }
 
@@ -148,26 +167,71 @@ export class FramedClient implements ConnectionOwner {
     return { [Symbol.asyncIterator]: () => this.openStream(m, req, ctx, failure) };
   }
 
+  /**
+   * Calls the duplex (client-streaming or bidirectional) method `m`. Each iteration of the
+   * returned iterable opens one call with the opening request `req` and sends `input` to the
+   * server as the server takes it (flow-controlled), half-closing when it completes; it yields the
+   * server's answer as `stream` does. The call ending stops reading `input` (its return() is
+   * called); an input that throws cancels the call. Leaving the loop early cancels the call.
+   */
+  duplex<Req, In, Res>(
+    m: DuplexMethodDef<never, Req, In, Res>,
+    req: Req,
+    input: AsyncIterable<In>,
+    ctx: CallContext,
+    failure: FailureMapper = methodFailure,
+  ): AsyncIterable<Res> {
+    return {
+      [Symbol.asyncIterator]: () => {
+        const opened = this.open(m, req, ctx, failure, this.streamWindow > 0 ? this.streamWindow : undefined);
+        if (opened instanceof ApiError) {
+          closeInput(input);
+          return ClientStream.failed<Res>(m, req, opened);
+        }
+        const { conn, id, frame, timeoutMs } = opened;
+        const s = new DuplexClientStream<In, Res>(conn, id, m, m.response, req, ctx.signal, failure, this.streamWindow, input, m.input, this.maxFrameBytes);
+        conn.send(s as ClientStream<unknown>, frame, timeoutMs);
+        s.start();
+        return s;
+      },
+    };
+  }
+
   private openStream<Req, Res>(m: StreamMethodDef<never, Req, Res>, req: Req, ctx: CallContext, failure: FailureMapper): ClientStream<Res> {
-    const failed = (e: ApiError): ClientStream<Res> => ClientStream.failed<Res>(m, req, e);
-    if (this.closed) return failed(failure(m, req, unreachable(this.serverLabel, this.address, 'the client is closed')));
+    const opened = this.open(m, req, ctx, failure, this.streamWindow > 0 ? this.streamWindow : undefined);
+    if (opened instanceof ApiError) return ClientStream.failed<Res>(m, req, opened);
+    const { conn, id, frame, timeoutMs } = opened;
+    const s = new ClientStream<Res>(conn, id, m, m.response, req, ctx.signal, failure, this.streamWindow);
+    conn.send(s as ClientStream<unknown>, frame, timeoutMs);
+    return s;
+  }
+
+  /** The checks and the REQUEST frame of a streaming call; the ApiError it fails with at once. */
+  private open<Req>(
+    m: MethodInfo & { readonly request: Codec<Req> },
+    req: Req,
+    ctx: CallContext,
+    failure: FailureMapper,
+    streamWindow: number | undefined,
+  ): ApiError | { conn: ClientConnection; id: number; frame: Uint8Array; timeoutMs: number } {
+    if (this.closed) return failure(m, req, unreachable(this.serverLabel, this.address, 'the client is closed'));
     const signal = ctx.signal;
-    if (signal !== undefined && signal.aborted) return failed(abortError(m, req, signal, failure));
+    if (signal !== undefined && signal.aborted) return abortError(m, req, signal, failure);
     let timeoutMs = 0;
     if (ctx.deadline !== undefined) {
       const left = ctx.deadline - Date.now();
-      if (left <= 0) return failed(failure(m, req, DEADLINE_EXCEEDED));
+      if (left <= 0) return failure(m, req, DEADLINE_EXCEEDED);
       timeoutMs = Math.min(Math.ceil(left), MAX_TIMER_MS);
     }
     const conn = this.connection();
-    if (conn === null) return failed(failure(m, req, unreachable(this.serverLabel, this.address, this.downReason)));
+    if (conn === null) return failure(m, req, unreachable(this.serverLabel, this.address, this.downReason));
 
     const id = conn.nextId();
     let frame: Uint8Array;
     try {
       const w = this.encoder.begin();
       const h = toRequestHeader(m.id, ctx, timeoutMs, this.header);
-      h.streamWindow = this.streamWindow > 0 ? this.streamWindow : undefined;
+      h.streamWindow = streamWindow;
       try {
         RequestHeader.encode(h, w.fork()).join();
       } finally {
@@ -177,12 +241,10 @@ export class FramedClient implements ConnectionOwner {
       frame = this.encoder.end(id, FrameType.FRAME_TYPE_REQUEST);
     } catch (e) {
       this.encoder.abort();
-      return failed(failure(m, req, codecFailure('encode the request', e)));
+      return failure(m, req, codecFailure('encode the request', e));
     }
-    if (frame.length > this.maxFrameBytes) return failed(failure(m, req, tooLarge('request', frame.length, this.maxFrameBytes)));
-    const s = new ClientStream<Res>(conn, id, m, m.response, req, signal, failure, this.streamWindow);
-    conn.send(s as ClientStream<unknown>, frame, timeoutMs);
-    return s;
+    if (frame.length > this.maxFrameBytes) return failure(m, req, tooLarge('request', frame.length, this.maxFrameBytes));
+    return { conn, id, frame, timeoutMs };
   }
 
   /**
@@ -251,5 +313,15 @@ export class FramedClient implements ConnectionOwner {
       grpcCode: GrpcCode.UNAVAILABLE,
       retryable: true,
     });
+  }
+}
+
+/** Releases an input that will never be read (its return(), errors ignored). */
+function closeInput(input: AsyncIterable<unknown>): void {
+  try {
+    const it = input[Symbol.asyncIterator]();
+    if (it.return !== undefined) void Promise.resolve(it.return()).catch(() => undefined);
+  } catch {
+    // nothing to release
   }
 }

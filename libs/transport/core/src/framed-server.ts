@@ -5,7 +5,10 @@
 // concurrently; the server never orders or queues them. Server-streaming methods send their items
 // as STREAM_ITEM frames, pulled one at a time within the caller's flow-control window and while
 // the socket is not full, then STREAM_END (or ERROR); the producer is stopped (iterator return()
-// and ctx.signal) on CANCEL, deadline, disconnect or shutdown. No Nest, no RxJS: an owner (a svc's
+// and ctx.signal) on CANCEL, deadline, disconnect or shutdown. Duplex methods get the caller's
+// input items as an AsyncIterable (ServerInput, credit returned as they are taken) and answer as
+// server-streaming ones. An upgradable unary method whose answer carries a stream is answered
+// with RESPONSE_STREAM and continues as a server stream. No Nest, no RxJS: an owner (a svc's
 // Nest module, the gateway) calls listen()/close() from its lifecycle hooks.
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -14,12 +17,14 @@ import { ApiError, GrpcCode } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
 import { fromRequestHeader, MAX_TIMER_MS } from './call-context';
 import { DEFAULT_MAX_FRAME_BYTES, FrameEncoder, FrameReader, FrameSink } from './framing';
+import { ServerInput } from './server-input';
 import { ABORTED, ServerStream } from './server-stream';
-import { isStreamMethod } from './service';
-import type { AnyMethodDef, AnyServiceMethod, AnyStreamMethodDef, ServiceDef } from './service';
+import { isDuplexMethod, isStreamMethod } from './service';
+import type { AnyMethodDef, AnyServiceMethod, MethodInfo, ServiceDef } from './service';
 import { asApiError, CANCELLED, codecFailure, DEADLINE_EXCEEDED, methodFailure, shuttingDown, toErrorStatus, tooLarge } from './transport-errors';
 import type { TransportFailure } from './transport-errors';
-import { ErrorStatus, FrameType, FRAMING_VERSION, Hello, RequestHeader, StreamCredit } from './wire';
+import { ErrorStatus, FrameType, FRAMING_VERSION, Hello, INPUT_WINDOW, RequestHeader, StreamCredit } from './wire';
+import type { Codec } from './wire';
 
 export interface FramedServerOptions {
   /** Largest frame accepted or sent; keep equal to the clients'. Default 64 MiB. */
@@ -120,7 +125,7 @@ class ServerConnection<Api> {
   private readonly encoder = new FrameEncoder();
   private readonly service: ServiceDef<Api>;
   /** Calls the client may cancel or that carry a deadline, and every stream, by call id. */
-  private readonly abortable = new Map<number, ServerCall<Api> | ServerStream<Api>>();
+  private readonly abortable = new Map<number, ServerCall<Api> | ServerStream>();
   /** Streams waiting for the socket to drain. */
   private readonly drainWaiters = new Set<() => void>();
   private hello = false;
@@ -188,6 +193,19 @@ class ServerConnection<Api> {
         }
         return;
       }
+      case FrameType.FRAME_TYPE_STREAM_ITEM: {
+        // input of a duplex call; input of a call that is over already is dropped
+        const call = this.abortable.get(id);
+        if (!(call instanceof ServerStream) || call.input === undefined) return;
+        const f = call.input.push(payload);
+        if (f !== undefined) this.failStream(call, f);
+        return;
+      }
+      case FrameType.FRAME_TYPE_STREAM_END: {
+        const call = this.abortable.get(id);
+        if (call instanceof ServerStream) call.input?.end();
+        return;
+      }
       default:
         return; // unknown frame types are ignored, so that newer clients can add hints
     }
@@ -234,13 +252,24 @@ class ServerConnection<Api> {
       return this.sendError(id, this.malformed(def, e));
     }
 
-    if (isStreamMethod(def)) return this.startStream(def, req, id, header);
+    if (isDuplexMethod(def)) {
+      const d = def;
+      const input = new ServerInput(d.input, INPUT_WINDOW, (n) => this.sendCredit(id, n));
+      return this.startStream(d, d.response, req, id, header, input, (ctx) => d.open(this.owner.api, req, input, ctx));
+    }
+    if (isStreamMethod(def)) {
+      const d = def;
+      return this.startStream(d, d.response, req, id, header, undefined, (ctx) => d.open(this.owner.api, req, ctx));
+    }
     const timeoutMs = Math.min(header.timeoutMs, MAX_TIMER_MS);
     let call: ServerCall<Api> | undefined;
     if (timeoutMs > 0 || header.cancellable) {
       call = new ServerCall(def, req, id);
       this.abortable.set(id, call);
-      if (timeoutMs > 0) call.timer = setTimeout(onDeadline, timeoutMs, call);
+      if (timeoutMs > 0) {
+        call.timer = setTimeout(onDeadline, timeoutMs, call);
+        call.deadline = Date.now() + timeoutMs;
+      }
     }
     let result: Promise<unknown>;
     try {
@@ -250,28 +279,38 @@ class ServerConnection<Api> {
     }
     const d = def;
     const r = req;
+    const h = header;
     result.then(
-      (res) => this.reply(d, r, id, call, res),
+      (res) => this.reply(d, r, id, call, res, h),
       (err: unknown) => this.fail(d, id, call, err),
     );
   }
 
-  private startStream(def: AnyStreamMethodDef<Api>, req: unknown, id: number, header: RequestHeader): void {
+  private startStream(
+    def: MethodInfo,
+    item: Codec<unknown>,
+    req: unknown,
+    id: number,
+    header: RequestHeader,
+    input: ServerInput<unknown> | undefined,
+    open: (ctx: CallContext) => AsyncIterable<unknown>,
+  ): void {
     if (this.owner.isClosing) return this.sendError(id, methodFailure(def, req, shuttingDown(this.service.serverLabel)));
-    const s = new ServerStream(def, req, id, header.streamWindow ?? 0);
+    const s = new ServerStream(def, item, req, id, header.streamWindow ?? 0, input);
     this.abortable.set(id, s);
     const timeoutMs = Math.min(header.timeoutMs, MAX_TIMER_MS);
     if (timeoutMs > 0) s.timer = setTimeout(onDeadline, timeoutMs, s);
-    void this.runStream(s, fromRequestHeader(header, s.controller.signal));
+    const ctx = fromRequestHeader(header, s.controller.signal);
+    void this.runStream(s, () => open(ctx));
   }
 
   /** Pulls the stream's items and sends them until it ends, fails or is aborted. */
-  private async runStream(s: ServerStream<Api>, ctx: CallContext): Promise<void> {
-    const { def, req } = s;
+  private async runStream(s: ServerStream, open: () => AsyncIterable<unknown>): Promise<void> {
+    const { def } = s;
     let it: AsyncIterator<unknown> | undefined;
     let settled = false;
     try {
-      it = def.open(this.owner.api, req, ctx)[Symbol.asyncIterator]();
+      it = open()[Symbol.asyncIterator]();
       for (;;) {
         while (!s.aborted && (!s.hasCredit || this.socket.writableNeedDrain)) {
           const parked = s.park();
@@ -313,11 +352,11 @@ class ServerConnection<Api> {
   }
 
   /** Sends one item; false (after sending the error) when it cannot be encoded or is too large. */
-  private sendItem(s: ServerStream<Api>, value: unknown): boolean {
+  private sendItem(s: ServerStream, value: unknown): boolean {
     if (s.aborted || this.socket.destroyed) return false;
     let frame: Uint8Array;
     try {
-      s.def.response.encode(value, this.encoder.begin());
+      s.item.encode(value, this.encoder.begin());
       frame = this.encoder.end(s.id, FrameType.FRAME_TYPE_STREAM_ITEM);
     } catch (e) {
       this.encoder.abort();
@@ -333,10 +372,26 @@ class ServerConnection<Api> {
   }
 
   /** Takes the stream off the books; true when its end may still be sent to the caller. */
-  private finishStream(s: ServerStream<Api>): boolean {
+  private finishStream(s: ServerStream): boolean {
     clearTimeout(s.timer);
     if (this.abortable.get(s.id) === s) this.abortable.delete(s.id);
+    s.input?.close();
     return !s.aborted && !this.socket.destroyed;
+  }
+
+  /** Ends a stream whose caller broke the rules (duplex input): abort the producer, send ERROR. */
+  private failStream(s: ServerStream, f: TransportFailure): void {
+    if (s.aborted) return;
+    s.abort(f);
+    this.finishStream(s);
+    this.sendError(s.id, methodFailure(s.def, s.req, f));
+  }
+
+  /** STREAM_CREDIT to the caller of duplex call `id`: its consumer took `items` more inputs. */
+  private sendCredit(id: number, items: number): void {
+    if (this.socket.destroyed) return;
+    StreamCredit.encode({ items }, this.encoder.begin());
+    this.sink.write(this.encoder.end(id, FrameType.FRAME_TYPE_STREAM_CREDIT));
   }
 
   private wakeDrainWaiters(): void {
@@ -353,7 +408,11 @@ class ServerConnection<Api> {
     return !call.controller.signal.aborted && !this.socket.destroyed;
   }
 
-  private reply(def: AnyMethodDef<Api>, req: unknown, id: number, call: ServerCall<Api> | undefined, res: unknown): void {
+  private reply(def: AnyMethodDef<Api>, req: unknown, id: number, call: ServerCall<Api> | undefined, res: unknown, header: RequestHeader): void {
+    if (def.upgrade !== undefined) {
+      const rest = def.upgrade.split(res);
+      if (rest !== undefined) return this.replyStreamed(def, def.upgrade.item, req, id, call, res, rest, header);
+    }
     if (!this.finish(call)) return;
     let frame: Uint8Array;
     try {
@@ -368,6 +427,57 @@ class ServerConnection<Api> {
       return this.sendError(id, methodFailure(def, req, tooLarge('response', frame.length, this.owner.maxFrameBytes)));
     }
     this.sink.write(frame);
+  }
+
+  /** An upgradable call answered with a stream: RESPONSE_STREAM with the head, then the items. */
+  private replyStreamed(
+    def: AnyMethodDef<Api>,
+    item: Codec<unknown>,
+    req: unknown,
+    id: number,
+    call: ServerCall<Api> | undefined,
+    head: unknown,
+    rest: AsyncIterable<unknown>,
+    header: RequestHeader,
+  ): void {
+    const deadline = call?.deadline;
+    if (!this.finish(call)) return closeQuietly(rest);
+    let refusal: ApiError | undefined;
+    if (header.streamWindow === undefined) {
+      refusal = new ApiError({
+        code: 'ERR_API_UNIMPLEMENTED',
+        message: `${def.describe(req)}: the answer is a stream and the ${this.service.clientLabel} does not take streamed answers`,
+        httpStatus: 501,
+        grpcCode: GrpcCode.UNIMPLEMENTED,
+        retryable: false,
+      });
+    } else if (this.owner.isClosing) {
+      refusal = methodFailure(def, req, shuttingDown(this.service.serverLabel));
+    } else if (deadline !== undefined && deadline <= Date.now()) {
+      refusal = methodFailure(def, req, DEADLINE_EXCEEDED);
+    }
+    let frame: Uint8Array | undefined;
+    if (refusal === undefined) {
+      try {
+        (def.response as Codec<unknown>).encode(head, this.encoder.begin());
+        frame = this.encoder.end(id, FrameType.FRAME_TYPE_RESPONSE_STREAM);
+      } catch (e) {
+        this.encoder.abort();
+        refusal = methodFailure(def, req, codecFailure('encode the response', e));
+      }
+      if (frame !== undefined && frame.length > this.owner.maxFrameBytes) {
+        refusal = methodFailure(def, req, tooLarge('response', frame.length, this.owner.maxFrameBytes));
+      }
+    }
+    if (refusal !== undefined || frame === undefined) {
+      closeQuietly(rest);
+      return this.sendError(id, refusal as ApiError);
+    }
+    const s = new ServerStream(def, item, req, id, header.streamWindow ?? 0);
+    this.abortable.set(id, s);
+    if (deadline !== undefined) s.timer = setTimeout(onDeadline, Math.min(deadline - Date.now(), MAX_TIMER_MS), s);
+    this.sink.write(frame);
+    void this.runStream(s, () => rest);
   }
 
   private fail(def: AnyMethodDef<Api>, id: number, call: ServerCall<Api> | undefined, err: unknown): void {
@@ -412,6 +522,8 @@ class ServerConnection<Api> {
 class ServerCall<Api> {
   readonly controller = new AbortController();
   timer: NodeJS.Timeout | undefined = undefined;
+  /** Date.now() + timeout, when the call has a deadline. */
+  deadline: number | undefined = undefined;
 
   constructor(
     readonly def: AnyMethodDef<Api>,
@@ -428,4 +540,14 @@ class ServerCall<Api> {
 
 function onDeadline(call: { abort(f: TransportFailure): void }): void {
   call.abort(DEADLINE_EXCEEDED);
+}
+
+/** Stops a stream that will not be sent (its iterator's return(), errors ignored). */
+function closeQuietly(rest: AsyncIterable<unknown>): void {
+  try {
+    const it = rest[Symbol.asyncIterator]();
+    if (it.return !== undefined) void Promise.resolve(it.return()).catch(() => undefined);
+  } catch {
+    // nothing left to stop
+  }
 }

@@ -2,7 +2,8 @@
 // A service (state-svc's StateService, the gateways' InvokeService, ...) declares a method table
 // (defineService over defineMethod / defineStreamMethod entries keyed by its XxxMethod wire ids)
 // and wraps FramedServer / FramedClient in its own typed server and client (unary calls with
-// `call`, server-streaming calls with `stream`, an AsyncIterable); everything on the wire is
+// `call`, server-streaming calls with `stream`, an AsyncIterable, client-streaming and
+// bidirectional calls with `duplex`, an AsyncIterable fed by an input AsyncIterable); everything on the wire is
 // shared and described by libs/contracts/proto/tessera/internal/v1/transport.proto.
 //
 // Why a framed protocol over one TCP socket and not @grpc/grpc-js (bench/RESULTS.md, "Internal
@@ -13,9 +14,23 @@ export { FramedServer } from './framed-server';
 export type { FramedServerOptions } from './framed-server';
 export { FramedClient } from './framed-client';
 export type { FramedClientOptions } from './framed-client';
-export { defineMethod, defineService, defineStreamMethod, isStreamMethod } from './service';
-export type { AnyMethodDef, AnyServiceMethod, AnyStreamMethodDef, MethodDef, MethodInfo, ServiceDef, ServiceInit, StreamMethodDef } from './service';
+export { defineDuplexMethod, defineMethod, defineService, defineStreamMethod, isDuplexMethod, isStreamMethod } from './service';
+export type {
+  AnyDuplexMethodDef,
+  AnyMethodDef,
+  AnyServiceMethod,
+  AnyStreamMethodDef,
+  DuplexMethodDef,
+  MethodDef,
+  MethodInfo,
+  ServiceDef,
+  ServiceInit,
+  StreamMethodDef,
+  UnaryUpgrade,
+} from './service';
 export type { ClientStream } from './client-stream';
+export type { DuplexClientStream } from './client-duplex';
+export type { ServerInput } from './server-input';
 export {
   abortError,
   asApiError,
@@ -43,5 +58,5 @@ export {
   parseAddress,
 } from './framing';
 export type { FrameHandler } from './framing';
-export { FRAMING_VERSION } from './wire';
+export { FRAMING_VERSION, INPUT_WINDOW } from './wire';
 export type { Codec } from './wire';

@@ -1,15 +1,18 @@
-// The serving side's state of one server-streaming call: its abort signal (CANCEL, deadline,
-// connection closed, server shutting down), the caller's flow-control credit, and a single
-// parking spot the producer loop waits on while it has no credit or the socket is full. The loop
-// itself lives in FramedServer's connection, which owns the socket.
-import type { AnyStreamMethodDef } from './service';
+// The serving side's state of one streaming call (server-streaming, duplex, or an upgraded unary
+// call): its abort signal (CANCEL, deadline, connection closed, server shutting down), the
+// caller's flow-control credit, the input of a duplex call, and a single parking spot the
+// producer loop waits on while it has no credit or the socket is full. The loop itself lives in
+// FramedServer's connection, which owns the socket.
+import type { ServerInput } from './server-input';
+import type { MethodInfo } from './service';
 import { methodFailure } from './transport-errors';
 import type { TransportFailure } from './transport-errors';
+import type { Codec } from './wire';
 
 /** What `whenAborted` resolves to. */
 export const ABORTED: unique symbol = Symbol('aborted');
 
-export class ServerStream<Api> {
+export class ServerStream {
   readonly controller = new AbortController();
   timer: NodeJS.Timeout | undefined = undefined;
   /** Items the caller may still receive; Infinity without flow control. */
@@ -20,10 +23,15 @@ export class ServerStream<Api> {
   readonly whenAborted: Promise<typeof ABORTED>;
 
   constructor(
-    readonly def: AnyStreamMethodDef<Api>,
+    /** The method, for the wording of failures. */
+    readonly def: MethodInfo,
+    /** Codec of the items sent. */
+    readonly item: Codec<unknown>,
     readonly req: unknown,
     readonly id: number,
     window: number,
+    /** The caller's input items (duplex calls only). */
+    readonly input?: ServerInput<unknown>,
   ) {
     this.credit = window > 0 ? window : Infinity;
     this.whenAborted = new Promise((resolve) => (this.onAbort = () => resolve(ABORTED)));
@@ -41,7 +49,9 @@ export class ServerStream<Api> {
   abort(f: TransportFailure): void {
     clearTimeout(this.timer);
     if (!this.controller.signal.aborted) {
-      this.controller.abort(methodFailure(this.def, this.req, f));
+      const reason = methodFailure(this.def, this.req, f);
+      this.controller.abort(reason);
+      this.input?.fail(reason);
       this.onAbort?.();
     }
     this.wake();

@@ -1,5 +1,6 @@
 // What a service served over the framed transport declares: its name, how error messages name
-// the two sides, and its method table (unary methods and server-streaming ones). The table maps each wire method id (the service's
+// the two sides, and its method table (unary methods, upgradable unary methods, server-streaming
+// and duplex ones). The table maps each wire method id (the service's
 // XxxMethod enum in tessera/internal/v1/<service>.proto) to the codecs of its messages, how the
 // server calls the API and how the caller's errors for that operation are worded. Built once at
 // load and frozen; the hot path only indexes into it.
@@ -24,6 +25,23 @@ export interface MethodDef<Api, Req, Res> {
   describe(req: Req): string;
   /** Server side: call the API. */
   invoke(api: Api, req: Req, ctx: CallContext): Promise<Res | void>;
+  /**
+   * An upgradable method (transport.proto RESPONSE_STREAM): the server may answer with a head
+   * response followed by a stream of items, when `split` finds one in what the API returned.
+   */
+  readonly upgrade?: UnaryUpgrade<Res>;
+}
+
+/**
+ * How an upgradable unary method carries a streamed answer. The API returns one response; on the
+ * server `split` finds the stream of items that follows it (undefined: a plain answer). On the
+ * client `attach` hands the caller the decoded head with the stream of the remaining items (a
+ * ClientStream: iterate it to the end, or return() it to cancel the call).
+ */
+export interface UnaryUpgrade<Res> {
+  readonly item: Codec<unknown>;
+  split(res: Res): AsyncIterable<unknown> | undefined;
+  attach(head: Res, rest: AsyncIterable<unknown>): Res;
 }
 
 /** A method of any message types, as the generic server and client handle it. */
@@ -52,6 +70,32 @@ export interface StreamMethodDef<Api, Req, Res> {
 /** A streaming method of any message types. */
 export type AnyStreamMethodDef<Api> = StreamMethodDef<Api, unknown, unknown>;
 
+/**
+ * One client-streaming or bidirectional RPC (transport.proto duplex frames): an opening request,
+ * then the caller's input items (STREAM_ITEM client -> server, STREAM_END = half-close) and the
+ * server's response items, both flow-controlled. `open` is called once per call with the input as
+ * an AsyncIterable (it ends at the caller's half-close and throws the abort reason when the call
+ * is aborted); the output is handled as for a server-streaming method. A client-streaming RPC is
+ * one whose output yields a single item.
+ */
+export interface DuplexMethodDef<Api, Req, In, Res> {
+  readonly id: number;
+  readonly name: string;
+  readonly errorCode: string;
+  readonly request: Codec<Req>;
+  /** The input items' codec. */
+  readonly input: Codec<In>;
+  readonly response: Codec<Res>;
+  readonly streaming: true;
+  readonly duplex: true;
+  describe(req: Req): string;
+  /** Server side: open the call; the input may be read concurrently with producing output. */
+  open(api: Api, req: Req, input: AsyncIterable<In>, ctx: CallContext): AsyncIterable<Res>;
+}
+
+/** A duplex method of any message types. */
+export type AnyDuplexMethodDef<Api> = DuplexMethodDef<Api, unknown, unknown, unknown>;
+
 /** What failure wording needs of any method, unary or streaming. */
 export interface MethodInfo {
   readonly id: number;
@@ -61,11 +105,16 @@ export interface MethodInfo {
 }
 
 /** An entry of a method table. */
-export type AnyServiceMethod<Api> = AnyMethodDef<Api> | AnyStreamMethodDef<Api>;
+export type AnyServiceMethod<Api> = AnyMethodDef<Api> | AnyStreamMethodDef<Api> | AnyDuplexMethodDef<Api>;
 
-/** Narrows a table entry to a streaming method. */
+/** Narrows a table entry to a server-streaming method (not duplex). */
 export function isStreamMethod<Api>(d: AnyServiceMethod<Api>): d is AnyStreamMethodDef<Api> {
-  return (d as { streaming?: unknown }).streaming === true;
+  return (d as { streaming?: unknown }).streaming === true && (d as { duplex?: unknown }).duplex !== true;
+}
+
+/** Narrows a table entry to a duplex (client-streaming or bidirectional) method. */
+export function isDuplexMethod<Api>(d: AnyServiceMethod<Api>): d is AnyDuplexMethodDef<Api> {
+  return (d as { duplex?: unknown }).duplex === true;
 }
 
 export interface ServiceDef<Api> {
@@ -95,6 +144,13 @@ export function defineMethod<Api, Req, Res>(d: MethodDef<Api, Req, Res>): Method
 /** Freezes one streaming method definition. */
 export function defineStreamMethod<Api, Req, Res>(d: Omit<StreamMethodDef<Api, Req, Res>, 'streaming'>): StreamMethodDef<Api, Req, Res> {
   return Object.freeze({ ...d, streaming: true as const });
+}
+
+/** Freezes one duplex method definition. */
+export function defineDuplexMethod<Api, Req, In, Res>(
+  d: Omit<DuplexMethodDef<Api, Req, In, Res>, 'streaming' | 'duplex'>,
+): DuplexMethodDef<Api, Req, In, Res> {
+  return Object.freeze({ ...d, streaming: true as const, duplex: true as const });
 }
 
 /** Builds the method table; throws on an id that is not a positive integer or is used twice. */

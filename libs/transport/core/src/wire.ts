@@ -12,3 +12,9 @@ export interface Codec<T> {
 
 /** Framing version (transport.proto), sent in Hello; the server refuses any other. */
 export const FRAMING_VERSION = 1;
+
+/**
+ * Duplex calls: input items the caller may send before any STREAM_CREDIT (transport.proto). The
+ * server buffers at most this many; it returns credit as its consumer takes them.
+ */
+export const INPUT_WINDOW = 16;
