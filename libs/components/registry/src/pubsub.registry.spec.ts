@@ -16,6 +16,16 @@ describe('pubsub registry', () => {
     expect(pubSubFactory(' PubSub.In-Memory ', 'V1')).toBe(f);
   });
 
+  it('knows the Redis Streams and JetStream brokers', () => {
+    for (const t of ['pubsub.redis', 'pubsub.jetstream']) {
+      expect(KNOWN_PUBSUB_TYPES).toContain(t);
+      expect(pubSubVersions(t)).toEqual(['v1']);
+    }
+    // Building one checks nothing yet; init() reads the metadata and connects.
+    expect(pubSubFactory('pubsub.redis', 'v1')?.(meta('pubsub.redis', { redisHost: 'localhost:6379' })).features()).toEqual([]);
+    expect(pubSubFactory('pubsub.jetstream', '')?.(meta('pubsub.jetstream', { natsURL: 'nats://localhost:4222' })).features()).toEqual(['subscribe-wildcards']);
+  });
+
   it('answers undefined for unknown types and versions', () => {
     expect(pubSubFactory('pubsub.carrier-pigeon', 'v1')).toBeUndefined();
     expect(pubSubFactory('pubsub.in-memory', 'v2')).toBeUndefined();

@@ -6,6 +6,8 @@
 import type { PubSubFactory } from '@tessera/spi';
 import { createInMemoryPubSub } from '@tessera/pubsub-in-memory';
 import { createSqlitePubSub } from '@tessera/pubsub-sqlite';
+import { createRedisPubSub } from '@tessera/pubsub-redis';
+import { createJetStreamPubSub } from '@tessera/pubsub-jetstream';
 
 // Brokers (pubsub.redis, pubsub.jetstream, pubsub.rabbitmq, pubsub.mqtt3 + alias pubsub.mqtt,
 // pubsub.kafka): add the type to PubSubType, the import above and the line in REGISTRY below.
@@ -13,11 +15,15 @@ import { createSqlitePubSub } from '@tessera/pubsub-sqlite';
 // prettier-ignore
 export type PubSubType =
   | 'pubsub.in-memory'
-  | 'pubsub.sqlite';
+  | 'pubsub.sqlite'
+  | 'pubsub.redis'
+  | 'pubsub.jetstream';
 
 const REGISTRY: Readonly<Record<PubSubType, Readonly<Record<string, PubSubFactory>>>> = {
   'pubsub.in-memory': { v1: createInMemoryPubSub },
   'pubsub.sqlite': { v1: createSqlitePubSub },
+  'pubsub.redis': { v1: createRedisPubSub },
+  'pubsub.jetstream': { v1: createJetStreamPubSub },
   // broker lines go here, e.g. 'pubsub.redis': { v1: createRedisPubSub },
 };
 
