@@ -9,4 +9,4 @@ export type { InvokeTransportServerOptions } from './invoke-transport.server';
 export { InvokeTransportClient } from './invoke-transport.client';
 export type { InvokeTransportClientOptions } from './invoke-transport.client';
 export { invokeFailure } from './invoke-errors';
-export { callerIdentityOf, DEFAULT_TRUST_DOMAIN, INVOKE_METHODS, INVOKE_SERVICE, INVOKE_SERVICE_NAME } from './invoke-methods';
+export { callerIdentityOf, DEFAULT_TRUST_DOMAIN, INVOKE_METHODS, INVOKE_SERVICE, INVOKE_SERVICE_NAME, RAW_MESSAGE } from './invoke-methods';

@@ -8,11 +8,14 @@
 // call for `idleTimeoutMs` (default 60 s) is dropped from the pool and its connection closed; the
 // next call to it opens a new one. close() closes them all and fails what is in flight.
 //
+// proxyStream() runs ProxyStream (a duplex call) on the same pooled connection; CallLocal may
+// resolve with a head that carries the rest of a streamed answer (proxyStreamOf).
+//
 // Errors: what the remote gateway threw arrives intact (ApiError fields cross the wire). The
 // transport's own failures are ERR_DIRECT_INVOKE (InvokeErrors.failed) with the transport's gRPC
 // code and retryable flag: a connection failure is UNAVAILABLE + retryable (see invoke-errors.ts).
 import { InvokeErrors } from '@tessera/contracts';
-import type { CallContext, InternalInvokeRequest, InternalInvokeResponse } from '@tessera/contracts';
+import type { ApiError, CallContext, GrpcProxyFrame, InternalInvokeRequest, InternalInvokeResponse } from '@tessera/contracts';
 import { FramedClient, unreachable } from '@tessera/transport-core';
 import type { FramedClientOptions } from '@tessera/transport-core';
 import { invokeFailure } from './invoke-errors';
@@ -74,6 +77,29 @@ export class InvokeTransportClient {
     return e.client.call(m, req, ctx, failure);
   }
 
+  /**
+   * ProxyStream on the gateway at `address`: a proxied gRPC call that streams its request.
+   * Yields the app's answer (GrpcProxyFrame: headers, messages, status); throws an ApiError (the
+   * remote gateway's, or ERR_DIRECT_INVOKE for the transport's own failures) when the call could
+   * not be made or broke. `input` is read as the callee takes it; leaving the loop early, or
+   * aborting ctx.signal, cancels the call on the callee.
+   */
+  proxyStream(address: string, req: InternalInvokeRequest, input: AsyncIterable<Uint8Array>, ctx: CallContext, targetAppId = address): AsyncIterable<GrpcProxyFrame> {
+    const failure = invokeFailure(targetAppId);
+    const m = INVOKE_METHODS.proxyStream;
+    let e = this.closed ? undefined : this.pool.get(address);
+    if (e === undefined && !this.closed) {
+      try {
+        e = this.open(address);
+      } catch (err) {
+        return failedStream(InvokeErrors.failed(targetAppId, err instanceof Error ? err.message : String(err), false));
+      }
+    }
+    if (e === undefined) return failedStream(failure(m, req, unreachable(INVOKE_SERVICE.serverLabel, address, 'the client is closed')));
+    e.lastUsed = Date.now();
+    return e.client.duplex(m, req, input, ctx, failure);
+  }
+
   /** Closes every pooled connection, failing calls in flight; later calls fail at once. */
   async close(): Promise<void> {
     this.closed = true;
@@ -110,4 +136,9 @@ export class InvokeTransportClient {
     clearTimeout(e.timer);
     return e.client.close();
   }
+}
+
+/** A stream that fails at its first next(). */
+function failedStream<T>(e: ApiError): AsyncIterable<T> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(e) }) };
 }

@@ -11,7 +11,8 @@ import {
   InvokeErrors,
   isApiError,
 } from '@tessera/contracts';
-import type { CallContext, CallerIdentity, LocalInvokeApi } from '@tessera/contracts';
+import { GRPC_PROXY_CONTENT_TYPE, proxyStreamOf, withProxyStream } from '@tessera/contracts';
+import type { CallContext, CallerIdentity, GrpcProxyFrame, LocalInvokeApi } from '@tessera/contracts';
 import { createServer } from 'node:net';
 import { InvokeTransportClient, InvokeTransportServer } from './index';
 
@@ -27,13 +28,53 @@ const okResponse = (body: Buffer = BINARY): InternalInvokeResponse => ({
   message: { data: { typeUrl: '', value: body }, contentType: 'application/octet-stream' },
 });
 
+type StreamHandler = (req: InternalInvokeRequest, input: AsyncIterable<Uint8Array>, ctx: CallContext) => AsyncIterable<GrpcProxyFrame>;
+
 class FakeLocalInvokeApi implements LocalInvokeApi {
   readonly calls: Array<{ req: InternalInvokeRequest; caller: CallerIdentity; ctx: CallContext }> = [];
   handler: Handler = async () => okResponse();
+  /** Default: echo each input message back, upper-cased, between headers and an OK status. */
+  streamHandler: StreamHandler = async function* (_req, input) {
+    yield { kind: { $case: 'headers', value: { metadata: { 'x-h': { values: ['1'] } } } } };
+    for await (const m of input) yield { kind: { $case: 'message', value: Buffer.from(Buffer.from(m).toString().toUpperCase()) } };
+    yield { kind: { $case: 'status', value: { code: 0, message: '', trailers: { 'x-t': { values: ['2'] } } } } };
+  };
   callLocal(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse> {
     this.calls.push({ req, caller, ctx });
     return this.handler(req, caller, ctx);
   }
+  callLocalStream(req: InternalInvokeRequest, caller: CallerIdentity, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame> {
+    this.calls.push({ req, caller, ctx });
+    return this.streamHandler(req, input, ctx);
+  }
+}
+
+function proxyRequest(path = '/test.Echo/Chat'): InternalInvokeRequest {
+  return {
+    ver: 1,
+    metadata: { 'x-custom': { values: ['yes'] }, 'x-bin': { values: [BINARY.toString('base64')] } },
+    message: { method: path, data: undefined, contentType: GRPC_PROXY_CONTENT_TYPE, httpExtension: { verb: HTTPExtension_Verb.NONE, querystring: '' } },
+    actor: undefined,
+  };
+}
+
+async function* messages(...texts: string[]): AsyncGenerator<Uint8Array> {
+  for (const t of texts) yield Buffer.from(t);
+}
+
+/** Frames as readable tuples: ['headers', {...}], ['message', 'text'], ['status', code, message, trailers]. */
+function readable(f: GrpcProxyFrame): unknown[] {
+  const k = f.kind;
+  if (k?.$case === 'headers') return ['headers', k.value.metadata];
+  if (k?.$case === 'message') return ['message', k.value.toString()];
+  if (k?.$case === 'status') return ['status', k.value.code, k.value.message, k.value.trailers];
+  return ['?'];
+}
+
+async function collectFrames(it: AsyncIterable<GrpcProxyFrame>): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for await (const f of it) out.push(readable(f));
+  return out;
 }
 
 function request(method = 'orders/42', body: Buffer = BINARY): InternalInvokeRequest {
@@ -322,6 +363,125 @@ describe('invoke transport', () => {
       const later = await rejection(client.callLocal(address, request(), ctx, 'callee'));
       expect(later.message).toContain('the client is closed');
       expect(api.calls).toHaveLength(1);
+    });
+  });
+
+  describe('proxied gRPC streams', () => {
+    it('ProxyStream: the opening request and the caller identity reach the callee; every message goes both ways in order with headers and status', async () => {
+      const frames = await collectFrames(client.proxyStream(address, proxyRequest(), messages('a', 'b', 'c'), ctx, 'callee'));
+      expect(frames).toEqual([
+        ['headers', { 'x-h': { values: ['1'] } }],
+        ['message', 'A'],
+        ['message', 'B'],
+        ['message', 'C'],
+        ['status', 0, '', { 'x-t': { values: ['2'] } }],
+      ]);
+      expect(api.calls[0]?.req).toEqual(proxyRequest());
+      expect(api.calls[0]?.caller).toEqual({ appId: 'caller-app', namespace: 'prod', trustDomain: 'corp.example' });
+    });
+
+    it('binary messages and a 1 MiB message cross unchanged', async () => {
+      const big = Buffer.alloc(1024 * 1024, 7);
+      const seen: Buffer[] = [];
+      api.streamHandler = async function* (_req, input) {
+        for await (const m of input) {
+          seen.push(Buffer.from(m));
+          yield { kind: { $case: 'message', value: Buffer.from(m) } };
+        }
+      };
+      async function* input(): AsyncGenerator<Uint8Array> {
+        yield BINARY;
+        yield big;
+        yield Buffer.alloc(0);
+      }
+      const out: Buffer[] = [];
+      for await (const f of client.proxyStream(address, proxyRequest(), input(), ctx)) if (f.kind?.$case === 'message') out.push(f.kind.value);
+      expect(seen.map((b) => b.length)).toEqual([BINARY.length, big.length, 0]);
+      expect(Buffer.compare(seen[0] as Buffer, BINARY)).toBe(0);
+      expect(out.map((b) => b.length)).toEqual([BINARY.length, big.length, 0]);
+      expect(Buffer.compare(out[1] as Buffer, big)).toBe(0);
+    });
+
+    it("the callee's ApiError (access denied) arrives intact; a callee without stream support answers UNIMPLEMENTED", async () => {
+      const denied = InvokeErrors.denied('caller-app', '/test.Echo/Chat', '');
+      api.streamHandler = () => {
+        throw denied;
+      };
+      let error: unknown;
+      try {
+        await collectFrames(client.proxyStream(address, proxyRequest(), messages('x'), ctx, 'callee'));
+      } catch (e) {
+        error = e;
+      }
+      expect(isApiError(error) && error.toJSON()).toEqual(denied.toJSON());
+
+      const plain: LocalInvokeApi = { callLocal: async () => okResponse() };
+      const other = new InvokeTransportServer(plain);
+      const { port: p2 } = await other.listen('127.0.0.1', 0);
+      try {
+        await collectFrames(client.proxyStream(`127.0.0.1:${p2}`, proxyRequest(), messages('x'), ctx, 'callee'));
+        error = undefined;
+      } catch (e) {
+        error = e;
+      }
+      expect(isApiError(error) && [error.code, error.grpcCode]).toEqual(['ERR_DIRECT_INVOKE', GrpcCode.UNIMPLEMENTED]);
+      await other.close(0);
+    });
+
+    it('an unreachable gateway fails the stream as ERR_DIRECT_INVOKE UNAVAILABLE, retryable', async () => {
+      const dead = `127.0.0.1:${await freePort()}`;
+      let error: ApiError | undefined;
+      try {
+        await collectFrames(client.proxyStream(dead, proxyRequest(), messages('x'), ctx, 'callee'));
+      } catch (e) {
+        error = e as ApiError;
+      }
+      expect([error?.code, error?.grpcCode, error?.retryable]).toEqual(['ERR_DIRECT_INVOKE', GrpcCode.UNAVAILABLE, true]);
+      expect(error?.message).toMatch(/^failed to invoke, id: callee, err: gateway at 127\.0\.0\.1:\d+ is unreachable: /);
+    });
+
+    it("the caller's abort reaches the callee's stream as its signal", async () => {
+      let calleeSignal: AbortSignal | undefined;
+      api.streamHandler = async function* (_req, input, c) {
+        calleeSignal = c.signal;
+        for await (const m of input) yield { kind: { $case: 'message', value: Buffer.from(m) } };
+      };
+      const ac = new AbortController();
+      let release!: () => void;
+      async function* slow(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from('first');
+        await new Promise<void>((r) => (release = r));
+      }
+      const it = client.proxyStream(address, proxyRequest(), slow(), { ...ctx, signal: ac.signal })[Symbol.asyncIterator]();
+      await expect(it.next()).resolves.toMatchObject({ value: { kind: { $case: 'message' } } });
+      ac.abort();
+      await expect(it.next()).rejects.toMatchObject({ grpcCode: GrpcCode.CANCELLED });
+      await until(() => calleeSignal?.aborted === true);
+      release();
+    });
+
+    it('CallLocal: an answer that carries a stream is upgraded; the caller gets the head and the rest in order', async () => {
+      api.handler = async () =>
+        withProxyStream(
+          { status: { code: 0, message: '', details: [] }, headers: {}, trailers: {}, message: undefined },
+          (async function* (): AsyncGenerator<GrpcProxyFrame> {
+            yield { kind: { $case: 'headers', value: { metadata: {} } } };
+            for (let i = 1; i <= 100; i++) yield { kind: { $case: 'message', value: Buffer.from(`m${i}`) } };
+            yield { kind: { $case: 'status', value: { code: 0, message: '', trailers: {} } } };
+          })(),
+        );
+      const res = await client.callLocal(address, request('/test.Echo/Stream'), ctx, 'callee');
+      expect(res.status?.code).toBe(0);
+      const rest = proxyStreamOf(res);
+      expect(rest).toBeDefined();
+      const frames = await collectFrames(rest as AsyncIterable<GrpcProxyFrame>);
+      expect(frames).toHaveLength(102);
+      expect(frames[1]).toEqual(['message', 'm1']);
+      expect(frames[100]).toEqual(['message', 'm100']);
+      expect(frames[101]?.[0]).toBe('status');
+      // a plain answer is not upgraded
+      api.handler = async () => okResponse();
+      expect(proxyStreamOf(await client.callLocal(address, request(), ctx))).toBeUndefined();
     });
   });
 });
