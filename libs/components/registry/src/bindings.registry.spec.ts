@@ -4,9 +4,12 @@ const meta = (type: string, properties: Record<string, string>) => ({ name: 'b',
 
 describe('bindings registry', () => {
   it('knows every binding type', () => {
-    expect([...KNOWN_BINDING_TYPES].sort()).toEqual(['bindings.cron', 'bindings.http', 'bindings.postgres', 'bindings.postgresql', 'bindings.redis']);
+    expect([...KNOWN_BINDING_TYPES].sort()).toEqual([
+      'bindings.cron', 'bindings.http', 'bindings.mqtt', 'bindings.mqtt3', 'bindings.postgres', 'bindings.postgresql', 'bindings.rabbitmq', 'bindings.redis',
+    ]);
     for (const t of KNOWN_BINDING_TYPES) expect(bindingFactory(t, 'v1')).toBeInstanceOf(Function);
     expect(bindingFactory('bindings.postgres', 'v1')).toBe(bindingFactory('bindings.postgresql', 'v1'));
+    expect(bindingFactory('bindings.mqtt', 'v1')).toBe(bindingFactory('bindings.mqtt3', 'v1'));
   });
 
   it('treats an empty version and v0 as v1, and is case-insensitive', () => {
@@ -27,12 +30,16 @@ describe('bindings registry', () => {
   it('says which directions each type serves, matching what its components implement', () => {
     expect(bindingDirections('bindings.cron')).toEqual({ input: true, output: false });
     expect(bindingDirections('bindings.http')).toEqual({ input: false, output: true });
+    expect(bindingDirections('bindings.rabbitmq')).toEqual({ input: true, output: true });
     const props: Record<string, Record<string, string>> = {
       'bindings.cron': { schedule: '@every 1s' },
       'bindings.http': { url: 'http://127.0.0.1:1/' },
       'bindings.redis': { redisHost: '127.0.0.1:1' },
       'bindings.postgresql': { connectionString: 'postgres://u@127.0.0.1:1/db' },
       'bindings.postgres': { connectionString: 'postgres://u@127.0.0.1:1/db' },
+      'bindings.rabbitmq': { host: 'amqp://127.0.0.1:1', queueName: 'q' },
+      'bindings.mqtt3': { url: 'tcp://127.0.0.1:1', topic: 't' },
+      'bindings.mqtt': { url: 'tcp://127.0.0.1:1', topic: 't' },
     };
     for (const t of KNOWN_BINDING_TYPES) {
       const b = bindingFactory(t, 'v1')?.(meta(t, props[t] ?? {}));

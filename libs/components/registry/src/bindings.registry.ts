@@ -6,10 +6,20 @@
 import type { BindingFactory } from '@tessera/spi';
 import { createCronBinding } from '@tessera/bindings-cron';
 import { createHttpBinding } from '@tessera/bindings-http';
+import { createMqttBinding } from '@tessera/bindings-mqtt3';
 import { createPostgresBinding } from '@tessera/bindings-postgresql';
+import { createRabbitMqBinding } from '@tessera/bindings-rabbitmq';
 import { createRedisBinding } from '@tessera/bindings-redis';
 
-export type BindingType = 'bindings.cron' | 'bindings.http' | 'bindings.redis' | 'bindings.postgresql' | 'bindings.postgres';
+export type BindingType =
+  | 'bindings.cron'
+  | 'bindings.http'
+  | 'bindings.redis'
+  | 'bindings.postgresql'
+  | 'bindings.postgres'
+  | 'bindings.rabbitmq'
+  | 'bindings.mqtt3'
+  | 'bindings.mqtt';
 
 export interface BindingDirections {
   /** The component can be an input binding (has read()). */
@@ -24,6 +34,7 @@ interface Entry extends BindingDirections {
 
 const INPUT = { input: true, output: false } as const;
 const OUTPUT = { input: false, output: true } as const;
+const BOTH = { input: true, output: true } as const;
 
 const REGISTRY: Readonly<Record<BindingType, Entry>> = {
   'bindings.cron': { ...INPUT, versions: { v1: createCronBinding } },
@@ -31,6 +42,9 @@ const REGISTRY: Readonly<Record<BindingType, Entry>> = {
   'bindings.redis': { ...OUTPUT, versions: { v1: createRedisBinding } },
   'bindings.postgresql': { ...OUTPUT, versions: { v1: createPostgresBinding } },
   'bindings.postgres': { ...OUTPUT, versions: { v1: createPostgresBinding } },
+  'bindings.rabbitmq': { ...BOTH, versions: { v1: createRabbitMqBinding } },
+  'bindings.mqtt3': { ...BOTH, versions: { v1: createMqttBinding } },
+  'bindings.mqtt': { ...BOTH, versions: { v1: createMqttBinding } },
 };
 
 export const KNOWN_BINDING_TYPES: readonly BindingType[] = Object.freeze(Object.keys(REGISTRY) as BindingType[]);
