@@ -11,33 +11,40 @@
 //   writeObject(members)     `{"k":<raw>,...}` from [key, raw value text] pairs
 
 const WS = new Set([' ', '\t', '\r', '\n']);
+const HAS_WS = /[ \t\r\n]/;
 
 /** The JSON text without whitespace outside strings. */
 export function compactJson(text: string): string {
-  let hasWs = false;
-  for (let i = 0; i < text.length; i++) {
-    if (WS.has(text[i] as string)) {
-      hasWs = true;
-      break;
-    }
-  }
-  if (!hasWs) return text;
-  let out = '';
+  if (!HAS_WS.test(text)) return text;
+  const parts: string[] = [];
   let start = 0;
   let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c === '"') {
-      i = skipString(text, i);
-    } else if (WS.has(c)) {
-      out += text.slice(start, i);
-      while (i < text.length && WS.has(text[i] as string)) i++;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \\ */) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+      i++;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      if (i > start) parts.push(text.slice(start, i));
+      while (i < n && isWs(text.charCodeAt(i))) i++;
       start = i;
     } else {
       i++;
     }
   }
-  return out + text.slice(start);
+  if (start < n) parts.push(text.slice(start));
+  return parts.join('');
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 /** Index just past the string starting at `i` (text[i] === '"'). */
