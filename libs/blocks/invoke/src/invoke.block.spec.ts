@@ -1,6 +1,6 @@
 // InvokeBlock over fakes: target parsing, self and remote paths, caller identity, access control,
 // resiliency hooks and error mapping.
-import type { AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResponse } from '@tessera/contracts';
+import type { AppChannel, CallContext, GrpcProxyFrame, InternalInvokeRequest, InternalInvokeResponse } from '@tessera/contracts';
 import { InvokeBlock, isFailureResponse } from './invoke.block';
 import type { InvokeBlockOptions, InvokePolicy } from './invoke.block';
 import { parseTarget } from './invoke-target';
@@ -198,5 +198,116 @@ describe('InvokeBlock', () => {
       },
     });
     await expect(b.invoke('orders', request(), ctx)).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE', message: expect.stringContaining('socket hang up') });
+  });
+});
+
+describe('InvokeBlock: proxied gRPC streams', () => {
+  type Frame = GrpcProxyFrame;
+  const msg = (t: string): Frame => ({ kind: { $case: 'message', value: Buffer.from(t) } });
+  async function* input(...t: string[]): AsyncGenerator<Uint8Array> {
+    for (const x of t) yield Buffer.from(x);
+  }
+  async function texts(it: AsyncIterable<Frame>): Promise<string[]> {
+    const out: string[] = [];
+    for await (const f of it) if (f.kind?.$case === 'message') out.push(f.kind.value.toString());
+    return out;
+  }
+
+  function streaming(over: Partial<InvokeBlockOptions> = {}) {
+    const seen: Array<{ where: string; address?: string; req: InternalInvokeRequest; ctx: CallContext; target?: string }> = [];
+    const echo = async function* (src: AsyncIterable<Uint8Array>, prefix: string): AsyncGenerator<Frame> {
+      for await (const m of src) yield msg(`${prefix}${Buffer.from(m).toString()}`);
+    };
+    const app: AppChannel = {
+      protocol: 'grpc',
+      healthy: () => true,
+      invokeMethod: async () => response(0),
+      invokeStream: (req, src, c) => {
+        seen.push({ where: 'app', req, ctx: c });
+        return echo(src, 'app:');
+      },
+    };
+    const { b } = block({
+      appChannel: app,
+      remote: {
+        callLocal: async () => response(0),
+        proxyStream: (address, req, src, c, target) => {
+          seen.push({ where: 'remote', address, req, ctx: c, target });
+          return echo(src, 'remote:');
+        },
+      },
+      ...over,
+    });
+    return { b, seen };
+  }
+
+  it('a remote target: resolved, client identity headers stripped, no forwarded headers, the input passed through', async () => {
+    const { b, seen } = streaming({ hostAddress: '10.0.0.5', hostName: 'node-a' });
+    const out = await texts(b.invokeStream('orders', request('/pkg.Svc/Chat', { 'dapr-caller-app-id': 'forged', 'dapr-app-id': 'orders', x: 'y' }), input('a', 'b'), ctx));
+    expect(out).toEqual(['remote:a', 'remote:b']);
+    expect(seen[0]).toMatchObject({ where: 'remote', address: '127.0.0.1:6', target: 'orders' });
+    expect(Object.keys(seen[0]?.req.metadata ?? {})).toEqual(['x']);
+    expect(seen[0]?.ctx.trustDomain).toBe('public');
+  });
+
+  it('self: the own app with trusted caller headers', async () => {
+    const { b, seen } = streaming();
+    const out = await texts(b.invokeStream('caller', request('/pkg.Svc/Chat', { 'dapr-caller-app-id': 'forged' }), input('x'), ctx));
+    expect(out).toEqual(['app:x']);
+    expect(seen[0]?.req.metadata['dapr-caller-app-id']?.values).toEqual(['caller']);
+    expect(seen[0]?.req.metadata['dapr-callee-app-id']?.values).toEqual(['caller']);
+  });
+
+  it('callLocalStream checks access control first, then the app', async () => {
+    const checks: unknown[] = [];
+    const { b, seen } = streaming({
+      accessCheck: (caller, op) => {
+        checks.push([caller.appId, op]);
+        return { allowed: caller.appId === 'friend', reason: '' };
+      },
+    });
+    expect(() => b.callLocalStream(request('/pkg.Svc/Chat'), { appId: 'stranger', namespace: 'default', trustDomain: 'public' }, input('x'), ctx)).toThrow(
+      expect.objectContaining({ httpStatus: 403 }),
+    );
+    expect(seen).toHaveLength(0);
+    await expect(texts(b.callLocalStream(request('/pkg.Svc/Chat'), { appId: 'friend', namespace: 'default', trustDomain: 'public' }, input('x'), ctx))).resolves.toEqual(['app:x']);
+    expect(seen[0]?.req.metadata['dapr-caller-app-id']?.values).toEqual(['friend']);
+    expect(checks).toEqual([
+      ['stranger', '/pkg.Svc/Chat'],
+      ['friend', '/pkg.Svc/Chat'],
+    ]);
+  });
+
+  it('errors fail the first next(): unknown app, URL target, an app that cannot stream, no app channel', async () => {
+    const { b } = streaming();
+    await expect(texts(b.invokeStream('missing', request('/p.S/M'), input(), ctx))).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE' });
+    await expect(texts(b.invokeStream('http://h:1', request('/p.S/M'), input(), ctx))).rejects.toMatchObject({ grpcCode: 12 });
+    const http = block().b;
+    await expect(texts(http.invokeStream('caller', request('/p.S/M'), input(), ctx))).rejects.toMatchObject({ grpcCode: 12, message: expect.stringContaining('speaks http') });
+    const none = block({ appChannel: undefined }).b;
+    await expect(texts(none.invokeStream('caller', request('/p.S/M'), input(), ctx))).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE', message: expect.stringContaining('--app-port') });
+  });
+
+  it('return() reaches the source at once, even while a next() is pending', async () => {
+    let returned = false;
+    const { b } = streaming({
+      remote: {
+        callLocal: async () => response(0),
+        proxyStream: () => ({
+          [Symbol.asyncIterator]: () => ({
+            next: () => new Promise<IteratorResult<Frame>>(() => undefined),
+            return: async () => {
+              returned = true;
+              return { value: undefined, done: true };
+            },
+          }),
+        }),
+      },
+    });
+    const it = b.invokeStream('orders', request('/p.S/M'), input(), ctx)[Symbol.asyncIterator]();
+    void it.next();
+    await new Promise((r) => setTimeout(r, 10));
+    await it.return?.();
+    expect(returned).toBe(true);
   });
 });

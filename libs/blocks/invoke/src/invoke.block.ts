@@ -4,11 +4,16 @@
 // take the same path without a remote hop. Inbound (LocalInvokeApi, called by the internal
 // transport server): caller identity headers, access control, then the app channel. No Nest, no
 // transport, no concrete component: every collaborator is an interface handed in.
-import { GRPC_PROXY_CONTENT_TYPE, InvokeErrors, isApiError } from '@tessera/contracts';
+// Proxied gRPC calls that stream their request (invokeStream / callLocalStream) take the same
+// route as one stream each way, with no resiliency policy (a stream is not replayed); a proxied
+// call that looked unary but whose answer streams comes back from invoke() with the rest attached
+// (proxyStreamOf), after the policy has seen its head succeed.
+import { ApiError, GRPC_PROXY_CONTENT_TYPE, GrpcCode, InvokeErrors, isApiError } from '@tessera/contracts';
 import type {
   AppChannel,
   CallContext,
   CallerIdentity,
+  GrpcProxyFrame,
   InternalInvokeRequest,
   InternalInvokeResponse,
   InvokeApi,
@@ -16,6 +21,7 @@ import type {
   LocalInvokeApi,
 } from '@tessera/contracts';
 import { parseTarget } from './invoke-target';
+import { lazyStream } from './lazy-stream';
 import type { HttpEndpointDef } from './invoke-target';
 
 /** Finds the internal address (host:port) of a live gateway of `appId`. */
@@ -27,6 +33,8 @@ export interface AddressResolver {
 export interface RemoteInvoker {
   /** `targetAppId` names the target in the transport's own errors ("failed to invoke, id: <targetAppId>, …"). */
   callLocal(address: string, req: InternalInvokeRequest, ctx: CallContext, targetAppId: string): Promise<InternalInvokeResponse>;
+  /** A proxied gRPC call that streams its request (the callee gateway's callLocalStream). */
+  proxyStream?(address: string, req: InternalInvokeRequest, input: AsyncIterable<Uint8Array>, ctx: CallContext, targetAppId: string): AsyncIterable<GrpcProxyFrame>;
 }
 
 /** Plain HTTP calls to HTTPEndpoint / URL targets (non-Dapr services). */
@@ -172,23 +180,70 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     );
   }
 
+  /**
+   * A proxied gRPC call that streams its request: the target's gateway (or the own app), one
+   * stream each way, no resiliency policy. Errors (unknown target, resolution, access denied,
+   * app unavailable) fail the first next().
+   */
+  invokeStream(targetAppId: string, req: InternalInvokeRequest, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame> {
+    return lazyStream(async () => {
+      const target = parseTarget(targetAppId, this.opts.namespace, this.endpoints);
+      if (target.kind === 'invalid') throw InvokeErrors.failed(targetAppId, target.reason, false);
+      if (target.kind === 'url') throw streamingUnsupported(`gRPC proxying to '${targetAppId}' (an HTTPEndpoint or URL) is not supported`);
+      const { appId, namespace } = target;
+      const trustDomain = this.opts.trustDomain ?? 'public';
+      const out = withHeaders(req, {}, STRIPPED);
+      const attempt: CallContext = { ...ctx, trustDomain };
+      if (appId === this.opts.appId && namespace === this.opts.namespace) {
+        return this.deliverStream(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain }, input, attempt);
+      }
+      const remote = this.opts.remote;
+      if (remote.proxyStream === undefined) throw streamingUnsupported('this runtime cannot proxy streaming gRPC calls to other runtimes');
+      const address = await this.resolve(appId, namespace);
+      return remote.proxyStream(address, out, input, attempt, appId);
+    });
+  }
+
+  /** A streaming call from another gateway: access control, then the app. */
+  callLocalStream(req: InternalInvokeRequest, caller: CallerIdentity, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame> {
+    this.checkAccess(req, caller);
+    return this.deliverStream(req, caller, input, ctx);
+  }
+
   /** A call from another gateway: access control, then the app. */
   async callLocal(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse> {
-    const method = req.message?.method ?? '';
-    if (this.opts.accessCheck) {
-      const verb = req.message?.httpExtension?.verb ? VERBS[req.message.httpExtension.verb] : undefined;
-      const decision = this.opts.accessCheck(caller, method, verb);
-      if (!decision.allowed) throw InvokeErrors.denied(caller.appId, method, verb ?? '');
-    }
+    this.checkAccess(req, caller);
     return this.deliver(req, caller, ctx);
+  }
+
+  private checkAccess(req: InternalInvokeRequest, caller: CallerIdentity): void {
+    if (!this.opts.accessCheck) return;
+    const method = req.message?.method ?? '';
+    const verb = req.message?.httpExtension?.verb ? VERBS[req.message.httpExtension.verb] : undefined;
+    const decision = this.opts.accessCheck(caller, method, verb);
+    if (!decision.allowed) throw InvokeErrors.denied(caller.appId, method, verb ?? '');
   }
 
   /** The own app, with the caller identity headers set by this gateway. */
   private async deliver(req: InternalInvokeRequest, caller: CallerIdentity, ctx: CallContext): Promise<InternalInvokeResponse> {
+    return this.channel().invokeMethod(this.local(req, caller), ctx);
+  }
+
+  private deliverStream(req: InternalInvokeRequest, caller: CallerIdentity, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame> {
+    const channel = this.channel();
+    if (channel.invokeStream === undefined) throw streamingUnsupported(`gRPC proxying needs a gRPC app; this app speaks ${channel.protocol}`);
+    return channel.invokeStream(this.local(req, caller), input, ctx);
+  }
+
+  private channel(): AppChannel {
     const channel = this.opts.appChannel;
     if (!channel) throw InvokeErrors.appUnavailable(this.opts.appId, 'the app channel is not initialised: the runtime was started without --app-port');
-    // The caller's identity comes from its gateway, never from headers a client sent.
-    const local = withHeaders(
+    return channel;
+  }
+
+  /** The caller's identity comes from its gateway, never from headers a client sent. */
+  private local(req: InternalInvokeRequest, caller: CallerIdentity): InternalInvokeRequest {
+    return withHeaders(
       req,
       {
         'dapr-caller-app-id': caller.appId,
@@ -197,7 +252,6 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
       },
       STRIPPED,
     );
-    return channel.invokeMethod(local, ctx);
   }
 
   private async resolve(appId: string, namespace: string): Promise<string> {
@@ -210,4 +264,9 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     if (!address) throw InvokeErrors.failed(appId, `failed to resolve address for '${appId}-dapr.${namespace}': no running instance found`);
     return address;
   }
+}
+
+/** A streaming gRPC call this route cannot carry (answered as gRPC UNIMPLEMENTED). */
+function streamingUnsupported(reason: string): ApiError {
+  return new ApiError({ code: 'ERR_DIRECT_INVOKE', message: reason, httpStatus: 501, grpcCode: GrpcCode.UNIMPLEMENTED, retryable: false });
 }
