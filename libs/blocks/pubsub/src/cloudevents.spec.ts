@@ -440,6 +440,9 @@ describe('cloudevents-json helpers', () => {
   it('compacts only outside strings', () => {
     expect(compactJson(' { "a b" : [ 1 ,\n 2 ] } ')).toBe('{"a b":[1,2]}');
     expect(compactJson('{"a":1}')).toBe('{"a":1}');
+    expect(compactJson('{ "k" : "x\\" y" , "z\\\\" : [ "\\\\" , 1 ] }')).toBe('{"k":"x\\" y","z\\\\":["\\\\",1]}');
+    const tricky = ' { "a" : "\\"\\\\ \\u0020" , "b" : [ 1 , { "c" : " } " } ] } ';
+    expect(JSON.parse(compactJson(tricky))).toEqual(JSON.parse(tricky));
   });
 });
 
