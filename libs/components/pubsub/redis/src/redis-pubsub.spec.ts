@@ -35,8 +35,19 @@ async function open(properties?: Record<string, string>): Promise<PubSub> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
 
+// Conformance streams live under this prefix and are deleted at the end of the file.
+const CONF_PREFIX = `tessera-redis-conf-${randomUUID().slice(0, 8)}-`;
+afterAll(async () => {
+  if (skipReason) return;
+  const cleaner = new Redis({ host: url.hostname, port: Number(url.port || 6379), ...(url.password ? { password: decodeURIComponent(url.password) } : {}) });
+  const keys = await cleaner.keys(`${CONF_PREFIX}*`);
+  if (keys.length > 0) await cleaner.del(...keys);
+  cleaner.disconnect();
+});
+
 describePubSubConformance('pubsub.redis', () => open(), {
   skipReason,
+  topicPrefix: CONF_PREFIX,
   carriesMetadata: true,
   carriesContentType: true,
   competingConsumers: true,
