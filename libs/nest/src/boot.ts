@@ -19,9 +19,13 @@ import { StateSvcModule } from './state-svc.module';
 import { SecretsModule } from './secrets.module';
 import { SecretsSvcModule } from './secrets-svc.module';
 import { LockModule } from './lock.module';
+import { PubSubModule } from './pubsub.module';
 import { LockSvcModule } from './lock-svc.module';
+import { PubSubSvcModule } from './pubsub-svc.module';
+import { BindingsSvcModule } from './bindings-svc.module';
 import { ConfigurationModule } from './configuration.module';
 import { ConfigurationSvcModule } from './configuration-svc.module';
+import { BindingsModule } from './bindings.module';
 import { TESSERA_VERSION } from './version';
 
 export interface BootIo {
@@ -124,9 +128,11 @@ export async function bootRuntime(io: BootIo, banner: boolean): Promise<INestApp
   const secrets = config.secretsSvcAddress ? SecretsModule.remote(config.secretsSvcAddress) : SecretsModule.inProcess();
   const lock = config.lockSvcAddress ? LockModule.remote(config.lockSvcAddress) : LockModule.inProcess();
   const configuration = config.configurationSvcAddress ? ConfigurationModule.remote(config.configurationSvcAddress) : ConfigurationModule.inProcess();
+  const pubsub = config.pubsubSvcAddress ? PubSubModule.remote(config.pubsubSvcAddress) : PubSubModule.inProcess();
+  const bindings = config.bindingsSvcAddress ? BindingsModule.remote(config.bindingsSvcAddress) : BindingsModule.inProcess();
   const module = {
     module: class TesseraRuntime {},
-    imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(state, secrets, lock, configuration)],
+    imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(state, secrets, lock, configuration, pubsub, bindings)],
   };
   try {
     return await serve(module, config, logger, (app) => {
@@ -146,6 +152,8 @@ function bannerText(config: RuntimeConfig, l: { host: string; httpPort: number; 
     ...(config.secretsSvcAddress ? [`secrets at ${config.secretsSvcAddress}`] : []),
     ...(config.lockSvcAddress ? [`lock at ${config.lockSvcAddress}`] : []),
     ...(config.configurationSvcAddress ? [`configuration at ${config.configurationSvcAddress}`] : []),
+    ...(config.pubsubSvcAddress ? [`pubsub at ${config.pubsubSvcAddress}`] : []),
+    ...(config.bindingsSvcAddress ? [`bindings at ${config.bindingsSvcAddress}`] : []),
   ];
   const mode = remote.length > 0 ? `split: ${remote.join(', ')}` : 'all-in-one';
   const lines = [
@@ -170,6 +178,15 @@ function bannerText(config: RuntimeConfig, l: { host: string; httpPort: number; 
   }
   if (!config.configurationSvcAddress) {
     for (const s of res.components.filter((c) => c.type.startsWith('configuration.'))) lines.push(`    config store    ${s.name} (${s.type})`);
+  }
+  if (!config.pubsubSvcAddress) {
+    for (const s of res.components.filter((c) => c.type.startsWith('pubsub.'))) {
+      const where = res.embeddedDefaults ? `, ${s.metadata['connectionString'] ?? ''}` : '';
+      lines.push(`    pubsub          ${s.name} (${s.type}${where})`);
+    }
+  }
+  if (!config.bindingsSvcAddress) {
+    for (const s of res.components.filter((c) => c.type.startsWith('bindings.'))) lines.push(`    binding         ${s.name} (${s.type})`);
   }
   const store = stores[0]?.name;
   if (store) {
@@ -288,5 +305,29 @@ export function bootConfigurationSvc(io: BootIo): Promise<INestApplicationContex
     defaultPort: CONFIGURATION_SVC_DEFAULT_PORT,
     help: `The runtime flags that apply: --resources-path (configuration.redis / configuration.postgresql components; there is no embedded configuration store), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
     module: (opts) => ConfigurationSvcModule.forRoot(opts),
+  });
+}
+
+export const PUBSUB_SVC_DEFAULT_PORT = 50102;
+
+/** pubsub-svc: the pub/sub block behind the internal transport, for the gateways of every app. */
+export function bootPubSubSvc(io: BootIo): Promise<INestApplicationContext> {
+  return bootBlockSvc(io, {
+    name: 'pubsub-svc',
+    defaultPort: PUBSUB_SVC_DEFAULT_PORT,
+    help: `The runtime flags that apply: --resources-path (none: the embedded pubsub, SQLite in <data-dir>/pubsub.db), --data-dir, --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size (also the largest message published).\n`,
+    module: (opts) => PubSubSvcModule.forRoot(opts),
+  });
+}
+
+export const BINDINGS_SVC_DEFAULT_PORT = 50103;
+
+/** bindings-svc: the bindings block behind the internal transport, for the gateways of every app. */
+export function bootBindingsSvc(io: BootIo): Promise<INestApplicationContext> {
+  return bootBlockSvc(io, {
+    name: 'bindings-svc',
+    defaultPort: BINDINGS_SVC_DEFAULT_PORT,
+    help: `The runtime flags that apply: --resources-path (bindings.* components; there is no embedded binding), --dapr-listen-addresses, --log-level, --log-as-json, --max-body-size.\n`,
+    module: (opts) => BindingsSvcModule.forRoot(opts),
   });
 }

@@ -136,11 +136,11 @@ export function configurationDeliveryProviders(): Provider[] {
  * reached leaves them out (logged) instead of failing GET /v1.0/metadata, which SDKs use as
  * their readiness probe.
  */
-export function listedOrSkipped(api: ConfigurationApi, logger: Logger): Pick<ConfigurationApi, 'listComponents'> {
+export function listedOrSkipped(api: Pick<ConfigurationApi, 'listComponents'>, logger: Logger, what = 'configuration stores'): Pick<ConfigurationApi, 'listComponents'> {
   return {
     listComponents: (ctx) =>
       api.listComponents(ctx).catch((e: unknown) => {
-        logger.warn(`metadata: configuration stores left out: ${e instanceof Error ? e.message : String(e)}`);
+        logger.warn(`metadata: ${what} left out: ${e instanceof Error ? e.message : String(e)}`);
         return [];
       }),
   };

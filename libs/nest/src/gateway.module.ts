@@ -20,6 +20,12 @@ import type { LockApi } from '@tessera/contracts';
 import { APP_CONFIGURATION_SUBSCRIPTIONS, CONFIGURATION_API } from '@tessera/contracts';
 import type { AppConfigurationSubscriptions, ConfigurationApi } from '@tessera/contracts';
 import { ConfigurationModule, configurationDeliveryProviders, listedOrSkipped } from './configuration.module';
+import { BINDINGS_API } from '@tessera/contracts';
+import type { BindingsApi } from '@tessera/contracts';
+import { BindingsModule, bindingsDeliveryProviders, bindingsListedOrSkipped } from './bindings.module';
+import { APP_STREAMING_SUBSCRIPTIONS, PUBSUB_API } from '@tessera/contracts';
+import type { AppStreamingSubscriptions, PubSubApi } from '@tessera/contracts';
+import { PubSubModule, pubsubDeliveryProviders } from './pubsub.module';
 import { LOGGER, RUNTIME_CONFIG } from './tokens';
 import { TESSERA_VERSION } from './version';
 
@@ -46,6 +52,9 @@ export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(LOCK_API) private readonly lock: LockApi,
     @Inject(CONFIGURATION_API) private readonly configuration: ConfigurationApi,
     @Inject(APP_CONFIGURATION_SUBSCRIPTIONS) private readonly configurationSubscriptions: AppConfigurationSubscriptions,
+    @Inject(BINDINGS_API) private readonly bindings: BindingsApi,
+    @Inject(PUBSUB_API) private readonly pubsub: PubSubApi,
+    @Inject(APP_STREAMING_SUBSCRIPTIONS) private readonly streamingSubscriptions: AppStreamingSubscriptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -65,6 +74,9 @@ export class EdgeServers implements OnApplicationBootstrap, BeforeApplicationShu
       lock: this.lock,
       configuration: this.configuration,
       configurationSubscriptions: this.configurationSubscriptions,
+      bindings: this.bindings,
+      pubsub: this.pubsub,
+      streamingSubscriptions: this.streamingSubscriptions,
     };
     this.lifecycle.markComponentsReady();
     this.http = createHttpEdge({ ...common, logger: this.logger.child({ scope: 'runtime.http' }) });
@@ -90,21 +102,27 @@ export class GatewayModule {
    * `secretsModule`: SecretsModule.inProcess() (default), .remote(address) or .shared(api).
    * `lockModule`: LockModule.inProcess() (default), .remote(address) or .shared(api).
    * `configurationModule`: ConfigurationModule.inProcess() (default), .remote(address) or .shared(api).
+   * `pubsubModule`: PubSubModule.inProcess() (default), .remote(address) or .shared(api).
+   * `bindingsModule`: BindingsModule.inProcess() (default), .remote(address) or .shared(api).
    */
   static forApp(
     stateModule: DynamicModule,
     secretsModule: DynamicModule = SecretsModule.inProcess(),
     lockModule: DynamicModule = LockModule.inProcess(),
     configurationModule: DynamicModule = ConfigurationModule.inProcess(),
+    pubsubModule: DynamicModule = PubSubModule.inProcess(),
+    bindingsModule: DynamicModule = BindingsModule.inProcess(),
   ): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [stateModule, InvokeModule.forApp(), secretsModule, lockModule, configurationModule],
+      imports: [stateModule, InvokeModule.forApp(), secretsModule, lockModule, configurationModule, pubsubModule, bindingsModule],
       providers: [
         ...configurationDeliveryProviders(),
+        ...bindingsDeliveryProviders(),
+        ...pubsubDeliveryProviders(),
         {
           provide: METADATA_API,
-          inject: [RUNTIME_CONFIG, STATE_API, CONCRETE_APP_CHANNEL, SECRETS_API, LOCK_API, CONFIGURATION_API, LOGGER],
+          inject: [RUNTIME_CONFIG, STATE_API, CONCRETE_APP_CHANNEL, SECRETS_API, LOCK_API, CONFIGURATION_API, LOGGER, PUBSUB_API, BINDINGS_API],
           useFactory: (
             config: RuntimeConfig,
             state: StateApi,
@@ -113,12 +131,14 @@ export class GatewayModule {
             lock: LockApi,
             configuration: ConfigurationApi,
             logger: Logger,
+            pubsub: PubSubApi,
+            bindings: BindingsApi,
           ): MetadataApi => {
             const hc = config.appHealthCheck;
             return new MetadataBlock({
               appId: config.appId,
               runtimeVersion: TESSERA_VERSION,
-              sources: [state, secrets, lock, listedOrSkipped(configuration, logger)],
+              sources: [state, secrets, lock, listedOrSkipped(configuration, logger), listedOrSkipped(pubsub, logger), bindingsListedOrSkipped(bindings, logger)],
               appHealthy: channel && hc.enabled ? () => channel.healthy() : undefined,
               appConnection: config.appPort
                 ? {

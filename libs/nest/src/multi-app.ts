@@ -26,6 +26,10 @@ import type { LockBlock, LockStores } from '@tessera/block-lock';
 import { LockModule, createLockBlock } from './lock.module';
 import type { ConfigurationBlock, ConfigurationStores } from '@tessera/block-configuration';
 import { ConfigurationModule, closeConfigurationBlock, createConfigurationBlock } from './configuration.module';
+import type { BindingComponents, BindingsBlock } from '@tessera/block-bindings';
+import { BindingsModule, closeBindingsBlock, createBindingsBlock } from './bindings.module';
+import type { PubSubBlock, PubSubComponents } from '@tessera/block-pubsub';
+import { PubSubModule, closePubSubBlock, createPubSubBlock } from './pubsub.module';
 import { TESSERA_VERSION } from './version';
 
 export interface RunningApp {
@@ -70,6 +74,8 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
       lock: LockBlock;
       lockStores: LockStores;
       configuration: { api: ConfigurationBlock; stores: ConfigurationStores };
+      pubsub: { api: PubSubBlock; components: PubSubComponents };
+      bindings: { api: BindingsBlock; components: BindingComponents };
     }
   >();
   const contexts: INestApplicationContext[] = [];
@@ -82,6 +88,8 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
       await Promise.allSettled([...blocks.values()].map((b) => closeSecretStores(b.secretStores)));
       await Promise.allSettled([...blocks.values()].map((b) => closeLockStores(b.lockStores)));
       await Promise.allSettled([...blocks.values()].map((b) => closeConfigurationBlock(b.configuration)));
+      await Promise.allSettled([...blocks.values()].map((b) => closePubSubBlock(b.pubsub)));
+      await Promise.allSettled([...blocks.values()].map((b) => closeBindingsBlock(b.bindings)));
     })());
 
   try {
@@ -111,6 +119,21 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
           await closeSecretStores(res.secretStores);
           throw e;
         });
+        const pubsub = await createPubSubBlock(res, logger, config.maxBodySizeBytes).catch(async (e: unknown) => {
+          await closeConfigurationBlock(configuration);
+          await closeLockStores(lock.stores);
+          await closeStateStores(stores);
+          await closeSecretStores(res.secretStores);
+          throw e;
+        });
+        const bindings = await createBindingsBlock(res, logger).catch(async (e: unknown) => {
+          await closePubSubBlock(pubsub);
+          await closeConfigurationBlock(configuration);
+          await closeLockStores(lock.stores);
+          await closeStateStores(stores);
+          await closeSecretStores(res.secretStores);
+          throw e;
+        });
         // Unscoped: each app's gateway applies its own secret scopes (SecretsModule.shared).
         shared = {
           api: new StateBlock(stores),
@@ -120,10 +143,12 @@ export async function bootApps(io: BootIo, appsArgv: readonly (readonly string[]
           lock: lock.api,
           lockStores: lock.stores,
           configuration,
+          pubsub,
+          bindings,
         };
         blocks.set(key, shared);
       }
-      @Module({ imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(StateModule.shared(shared.api), SecretsModule.shared(shared.secrets), LockModule.shared(shared.lock), ConfigurationModule.shared(shared.configuration.api))] })
+      @Module({ imports: [RuntimeBaseModule.forRoot(config, io.env, io.cwd, logger, config.appId), GatewayModule.forApp(StateModule.shared(shared.api), SecretsModule.shared(shared.secrets), LockModule.shared(shared.lock), ConfigurationModule.shared(shared.configuration.api), PubSubModule.shared(shared.pubsub.api), BindingsModule.shared(shared.bindings.api))] })
       class AppRoot {}
       const ctx = await NestFactory.createApplicationContext(AppRoot, { logger: false, abortOnError: false });
       contexts.push(ctx);

@@ -9,6 +9,8 @@ import { KNOWN_STATE_TYPES, stateStoreVersions } from '@tessera/registry';
 import { KNOWN_SECRET_STORE_TYPES, secretStoreFactory, secretStoreVersions } from '@tessera/registry';
 import { KNOWN_LOCK_TYPES, lockStoreVersions } from '@tessera/registry';
 import { KNOWN_CONFIGURATION_TYPES, configurationStoreVersions } from '@tessera/registry';
+import { KNOWN_PUBSUB_TYPES, pubSubVersions } from '@tessera/registry';
+import { KNOWN_BINDING_TYPES, bindingVersions } from '@tessera/registry';
 import { SecretStores, closeSecretStores, loadSecretStores, secretResolverFor, startSecretStore } from '@tessera/block-secrets';
 import { DEFAULT_INIT_TIMEOUT_MS, loadResources, validateComponents } from '@tessera/runtime-core';
 import type { ComponentSpec, Env, LoadedResources, RawResource, RuntimeConfig } from '@tessera/runtime-core';
@@ -33,7 +35,7 @@ export interface LoadedComponents {
   readonly secretStores: SecretStores;
 }
 
-export const BUILT_BLOCKS = ['state', 'secretstores', 'lock', 'configuration'] as const;
+export const BUILT_BLOCKS = ['state', 'secretstores', 'lock', 'configuration', 'pubsub', 'bindings'] as const;
 
 /** Component type -> versions this build can run, from the registry. */
 export const KNOWN_TYPES: Readonly<Record<string, readonly string[]>> = Object.fromEntries([
@@ -41,9 +43,14 @@ export const KNOWN_TYPES: Readonly<Record<string, readonly string[]>> = Object.f
   ...KNOWN_SECRET_STORE_TYPES.map((t) => [t, secretStoreVersions(t)]),
   ...KNOWN_LOCK_TYPES.map((t) => [t, lockStoreVersions(t)]),
   ...KNOWN_CONFIGURATION_TYPES.map((t) => [t, configurationStoreVersions(t)]),
+  ...KNOWN_PUBSUB_TYPES.map((t) => [t, pubSubVersions(t)]),
+  ...KNOWN_BINDING_TYPES.map((t) => [t, bindingVersions(t)]),
 ]);
 
-/** The embedded defaults of `npm start`: a durable SQLite state store under the data dir. */
+/**
+ * The embedded defaults of `npm start`: durable SQLite state, lock and pub/sub under the data dir,
+ * the environment as secret store.
+ */
 export function embeddedComponents(dataDir: string): ComponentSpec[] {
   return [
     {
@@ -78,6 +85,18 @@ export function embeddedComponents(dataDir: string): ComponentSpec[] {
       initTimeoutMs: DEFAULT_INIT_TIMEOUT_MS,
       ignoreErrors: false,
       metadata: { connectionString: join(dataDir, 'lock.db') },
+      scopes: [],
+      file: '(embedded default)',
+      usesNamespaceTemplate: false,
+    },
+    {
+      name: 'pubsub',
+      namespace: '',
+      type: 'pubsub.sqlite',
+      version: 'v1',
+      initTimeoutMs: DEFAULT_INIT_TIMEOUT_MS,
+      ignoreErrors: false,
+      metadata: { connectionString: join(dataDir, 'pubsub.db') },
       scopes: [],
       file: '(embedded default)',
       usesNamespaceTemplate: false,
