@@ -1,0 +1,118 @@
+// Component metadata of `pubsub.mqtt3` (alias `pubsub.mqtt`, components.md 5.8), parsed and
+// checked once at init, and the client ids the component connects with.
+import { createHash } from 'node:crypto';
+import { ComponentConfigError, PubSubError, boolProp, prop, requiredProp } from '@tessera/spi';
+import type { ComponentMetadata } from '@tessera/spi';
+
+export type MqttQos = 0 | 1 | 2;
+export type MqttProtocol = 'mqtt' | 'mqtts' | 'ws' | 'wss';
+
+export interface MqttSettings {
+  readonly protocol: MqttProtocol;
+  readonly host: string;
+  readonly port: number;
+  /** Path for WebSocket URLs. */
+  readonly path?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** The URL with the password hidden, for messages. */
+  readonly displayUrl: string;
+  readonly qos: MqttQos;
+  readonly retain: boolean;
+  readonly cleanSession: boolean;
+  /** `consumerID` of the component, else the app id, else the component name: the producer's client id prefix. */
+  readonly clientIdBase: string;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+const SCHEMES: Readonly<Record<string, MqttProtocol>> = {
+  tcp: 'mqtt',
+  mqtt: 'mqtt',
+  ssl: 'mqtts',
+  tls: 'mqtts',
+  tcps: 'mqtts',
+  mqtts: 'mqtts',
+  ws: 'ws',
+  wss: 'wss',
+};
+
+export function parseMqttMetadata(meta: ComponentMetadata): MqttSettings {
+  const raw = requiredProp(meta, 'url').trim();
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ComponentConfigError('url', `a URL such as "tcp://user:pass@host:1883" or "ssl://host:8883", got "${redact(raw)}"`);
+  }
+  const scheme = u.protocol.replace(/:$/, '').toLowerCase();
+  const protocol = SCHEMES[scheme];
+  if (!protocol) throw new ComponentConfigError('url', `a tcp://, mqtt://, ssl://, tls://, mqtts://, ws:// or wss:// URL, got scheme "${scheme}"`);
+  if (!u.hostname) throw new ComponentConfigError('url', `a host, got "${redact(raw)}"`);
+  const defaultPort = protocol === 'mqtt' ? 1883 : protocol === 'mqtts' ? 8883 : protocol === 'ws' ? 80 : 443;
+  const port = u.port ? Number(u.port) : defaultPort;
+  const qosText = (prop(meta, 'qos') ?? '').trim() || '1';
+  const qos = Number(qosText);
+  if (qos !== 0 && qos !== 1 && qos !== 2) throw new ComponentConfigError('qos', `0, 1 or 2, got "${qosText}"`);
+  const ca = nonEmpty(prop(meta, 'caCert'));
+  const cert = nonEmpty(prop(meta, 'clientCert'));
+  const key = nonEmpty(prop(meta, 'clientKey'));
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'clientCert and clientKey to be set together');
+  }
+  const username = u.username ? decodeURIComponent(u.username) : undefined;
+  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  const path = protocol === 'ws' || protocol === 'wss' ? u.pathname || '/mqtt' : undefined;
+  return {
+    protocol,
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    ...(path !== undefined ? { path } : {}),
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    displayUrl: redact(raw),
+    qos,
+    retain: boolProp(meta, 'retain', false),
+    cleanSession: boolProp(meta, 'cleanSession', false),
+    clientIdBase: nonEmpty(prop(meta, 'consumerID')) ?? (meta.appId || meta.name),
+    ...(ca !== undefined ? { ca } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+  };
+}
+
+/**
+ * Client id of the consumer connection of one subscription: `<consumerGroup>-<12 hex of the
+ * topic filter's SHA-256>`. Stable across restarts (the persistent session, and what it queued
+ * while nobody listened, is found again), one session per (group, filter) so the subscriptions of
+ * a group on different topics never take over each other's connection.
+ */
+export function consumerClientId(consumerGroup: string, topicFilter: string): string {
+  return `${consumerGroup}-${createHash('sha256').update(topicFilter, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
+/** Per-request `retain` overrides the component's. */
+export function publishRetain(s: MqttSettings, md: Readonly<Record<string, string>>): boolean {
+  const v = md['retain'];
+  if (v === undefined || v.trim() === '') return s.retain;
+  const t = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'y', 'on'].includes(t)) return true;
+  if (['false', '0', 'no', 'n', 'off'].includes(t)) return false;
+  throw new PubSubError('bad-request', `mqtt pub/sub: metadata retain must be a boolean, got "${v}"`);
+}
+
+/** Whether subscription metadata asks to UNSUBSCRIBE when the subscription closes (Dapr's `unsubscribeOnClose`). */
+export function unsubscribeOnClose(md: Readonly<Record<string, string>>): boolean {
+  const v = md['unsubscribeOnClose'];
+  return v !== undefined && ['true', '1', 'yes', 'y', 'on'].includes(v.trim().toLowerCase());
+}
+
+/** Hides the password of a URL. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
