@@ -1,0 +1,158 @@
+// Component metadata of `bindings.kafka` v1 (components.md 5.20 with the Kafka fields of 5.6),
+// parsed once at init into kafkajs settings, and the pure record/event mapping of the binding:
+// request metadata `partitionKey` (or `key`) -> record key, other request metadata -> headers;
+// a consumed record -> event (value as data, headers plus __key/__topic/__partition/__offset as
+// metadata). Supported authType: none, password (SASL PLAIN / SCRAM), mtls, certificate.
+import type { IHeaders, KafkaConfig, KafkaMessage, SASLOptions } from 'kafkajs';
+import { ComponentConfigError, boolProp, durationProp, intProp, prop, requiredProp } from '@tessera/spi';
+import type { BindingReadEvent, ComponentMetadata } from '@tessera/spi';
+
+export type KafkaAuthType = 'none' | 'password' | 'mtls' | 'certificate';
+
+export interface KafkaBindingSettings {
+  readonly brokers: readonly string[];
+  readonly authType: KafkaAuthType;
+  readonly clientId: string;
+  readonly consumerGroup: string;
+  /** Input topics (`topics`); empty = no input side. */
+  readonly topics: readonly string[];
+  /** Output topic (`publishTopic`); undefined = no output side. */
+  readonly publishTopic?: string;
+  readonly fromBeginning: boolean;
+  readonly consumeRetryEnabled: boolean;
+  readonly consumeRetryIntervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly dialTimeoutMs: number;
+  /** kafkajs acks: -1 all, 1 leader, 0 none. */
+  readonly acks: -1 | 0 | 1;
+  /** `maxMessageBytes`, enforced on `create` only when set explicitly. */
+  readonly maxMessageBytes?: number;
+  readonly sasl?: SASLOptions;
+  readonly ssl: false | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized: boolean };
+}
+
+const AUTH_TYPES: readonly string[] = ['none', 'password', 'mtls', 'certificate'];
+
+export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBindingSettings {
+  const brokers = requiredProp(meta, 'brokers')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  if (brokers.length === 0) throw new ComponentConfigError('brokers', 'a comma-separated list of host:port');
+  for (const b of brokers) if (!/^[^\s:]+:\d{1,5}$/.test(b) && !/^\[[^\]]+\]:\d{1,5}$/.test(b)) throw new ComponentConfigError('brokers', `host:port entries, got "${b}"`);
+  const authType = requiredProp(meta, 'authType').trim().toLowerCase();
+  if (authType === 'oidc' || authType === 'awsiam') throw new ComponentConfigError('authType', `none, password, mtls or certificate ("${authType}" is not supported yet by Tessera)`);
+  if (!AUTH_TYPES.includes(authType)) throw new ComponentConfigError('authType', `none, password, mtls or certificate, got "${authType}"`);
+  const topics = (prop(meta, 'topics') ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const publishTopic = prop(meta, 'publishTopic')?.trim() || undefined;
+  if (topics.length === 0 && publishTopic === undefined) throw new ComponentConfigError('publishTopic', 'a topic to publish to (or `topics` to consume)');
+  const initialOffset = (prop(meta, 'initialOffset') ?? 'newest').trim().toLowerCase();
+  if (initialOffset !== 'newest' && initialOffset !== 'oldest') throw new ComponentConfigError('initialOffset', `"newest" or "oldest", got "${initialOffset}"`);
+  const acksText = (prop(meta, 'producerRequiredAcks') ?? 'all').trim().toLowerCase();
+  const acks = ({ all: -1, '-1': -1, waitforall: -1, local: 1, '1': 1, waitforlocal: 1, none: 0, '0': 0, noresponse: 0 } as Record<string, -1 | 0 | 1>)[acksText];
+  if (acks === undefined) throw new ComponentConfigError('producerRequiredAcks', `"all", "local" or "none", got "${acksText}"`);
+  const compression = (prop(meta, 'compression') ?? 'none').trim().toLowerCase();
+  if (compression !== 'none' && compression !== '') throw new ComponentConfigError('compression', `"none" (other codecs are not supported yet by Tessera), got "${compression}"`);
+  const maxBytes = intProp(meta, 'maxMessageBytes', 0);
+  if (maxBytes < 0) throw new ComponentConfigError('maxMessageBytes', `a positive byte count, got ${maxBytes}`);
+  const fallbackId = prop(meta, 'consumerID')?.trim() || meta.appId || meta.name;
+  const ca = nonEmpty(prop(meta, 'caCert'));
+  const cert = nonEmpty(prop(meta, 'clientCert'));
+  const key = nonEmpty(prop(meta, 'clientKey'));
+  const disableTls = boolProp(meta, 'disableTls', false);
+  let sasl: SASLOptions | undefined;
+  if (authType === 'password') {
+    const username = requiredProp(meta, 'saslUsername');
+    const password = requiredProp(meta, 'saslPassword');
+    const mech = (prop(meta, 'saslMechanism') ?? 'PLAINTEXT').trim().toUpperCase().replace(/[-_]/g, '');
+    if (mech === 'PLAINTEXT' || mech === 'PLAIN' || mech === '') sasl = { mechanism: 'plain', username, password };
+    else if (mech === 'SHA256' || mech === 'SCRAMSHA256') sasl = { mechanism: 'scram-sha-256', username, password };
+    else if (mech === 'SHA512' || mech === 'SCRAMSHA512') sasl = { mechanism: 'scram-sha-512', username, password };
+    else throw new ComponentConfigError('saslMechanism', `PLAINTEXT, SHA-256 or SHA-512, got "${mech}"`);
+  }
+  if (authType === 'mtls' || authType === 'certificate') {
+    if (cert === undefined || key === undefined) throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', `a PEM value (required with authType ${authType})`);
+  } else if ((cert === undefined) !== (key === undefined)) {
+    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'both clientCert and clientKey, or neither');
+  }
+  const tlsWanted = authType === 'mtls' || authType === 'certificate' || (!disableTls && (authType === 'password' || ca !== undefined));
+  const ssl: KafkaBindingSettings['ssl'] = tlsWanted
+    ? { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: !boolProp(meta, 'skipVerify', false) }
+    : false;
+  return {
+    brokers,
+    authType: authType as KafkaAuthType,
+    clientId: prop(meta, 'clientID')?.trim() || fallbackId,
+    consumerGroup: prop(meta, 'consumerGroup')?.trim() || fallbackId,
+    topics,
+    ...(publishTopic !== undefined ? { publishTopic } : {}),
+    fromBeginning: initialOffset === 'oldest',
+    consumeRetryEnabled: boolProp(meta, 'consumeRetryEnabled', false),
+    consumeRetryIntervalMs: positive(meta, 'consumeRetryInterval', 100),
+    heartbeatIntervalMs: positive(meta, 'heartbeatInterval', 3000),
+    sessionTimeoutMs: positive(meta, 'sessionTimeout', 10_000),
+    dialTimeoutMs: positive(meta, 'dialTimeout', 10_000),
+    acks,
+    ...(maxBytes > 0 ? { maxMessageBytes: maxBytes } : {}),
+    ...(sasl ? { sasl } : {}),
+    ssl,
+  };
+}
+
+/** The kafkajs client config for the settings (logging is attached by the binding). */
+export function toKafkaConfig(s: KafkaBindingSettings): KafkaConfig {
+  return {
+    clientId: s.clientId,
+    brokers: [...s.brokers],
+    connectionTimeout: s.dialTimeoutMs,
+    retry: { retries: 3, initialRetryTime: 250, maxRetryTime: 5000 },
+    ssl: s.ssl === false ? false : { ...s.ssl },
+    ...(s.sasl ? { sasl: s.sasl } : {}),
+  };
+}
+
+/** The record of one `create`: key from `partitionKey` (or `key`), other metadata as headers. */
+export function recordFromRequest(data: Uint8Array, metadata: Readonly<Record<string, string>>): { key: string | null; value: Buffer; headers: IHeaders } {
+  const key = metadata['partitionKey'] ?? metadata['key'] ?? null;
+  const headers: IHeaders = {};
+  for (const [k, v] of Object.entries(metadata)) {
+    if (k === 'partitionKey' || k === 'key') continue;
+    headers[k] = v;
+  }
+  return { key: key === '' ? null : key, value: Buffer.from(data.buffer, data.byteOffset, data.byteLength), headers };
+}
+
+/** The event of one consumed record. */
+export function eventFromMessage(topic: string, partition: number, message: KafkaMessage): BindingReadEvent {
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) {
+    if (v === undefined) continue;
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    if (one !== undefined) metadata[k] = Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
+  }
+  if (message.key !== null && message.key !== undefined) metadata['__key'] = message.key.toString('utf8');
+  metadata['__topic'] = topic;
+  metadata['__partition'] = String(partition);
+  metadata['__offset'] = message.offset;
+  const v = message.value ?? Buffer.alloc(0);
+  return { data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength), metadata };
+}
+
+/** Wait before retry `attempt` (1-based) of a failed handler: the interval doubling, at most 5s. */
+export function consumeRetryDelayMs(s: KafkaBindingSettings, attempt: number): number {
+  return Math.min(5000, s.consumeRetryIntervalMs * 2 ** Math.max(0, attempt - 1));
+}
+
+function positive(meta: ComponentMetadata, name: string, fallbackMs: number): number {
+  const ms = durationProp(meta, name, fallbackMs);
+  if (ms <= 0) throw new ComponentConfigError(name, 'a positive duration');
+  return ms;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
