@@ -5,7 +5,7 @@ const meta = (type: string, properties: Record<string, string>) => ({ name: 'b',
 describe('bindings registry', () => {
   it('knows every binding type', () => {
     expect([...KNOWN_BINDING_TYPES].sort()).toEqual([
-      'bindings.cron', 'bindings.http', 'bindings.mqtt', 'bindings.mqtt3', 'bindings.postgres', 'bindings.postgresql', 'bindings.rabbitmq', 'bindings.redis',
+      'bindings.cron', 'bindings.http', 'bindings.kafka', 'bindings.mqtt', 'bindings.mqtt3', 'bindings.postgres', 'bindings.postgresql', 'bindings.rabbitmq', 'bindings.redis',
     ]);
     for (const t of KNOWN_BINDING_TYPES) expect(bindingFactory(t, 'v1')).toBeInstanceOf(Function);
     expect(bindingFactory('bindings.postgres', 'v1')).toBe(bindingFactory('bindings.postgresql', 'v1'));
@@ -40,6 +40,7 @@ describe('bindings registry', () => {
       'bindings.rabbitmq': { host: 'amqp://127.0.0.1:1', queueName: 'q' },
       'bindings.mqtt3': { url: 'tcp://127.0.0.1:1', topic: 't' },
       'bindings.mqtt': { url: 'tcp://127.0.0.1:1', topic: 't' },
+      'bindings.kafka': { brokers: '127.0.0.1:1', authType: 'none', publishTopic: 't' },
     };
     for (const t of KNOWN_BINDING_TYPES) {
       const b = bindingFactory(t, 'v1')?.(meta(t, props[t] ?? {}));

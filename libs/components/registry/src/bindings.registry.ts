@@ -6,6 +6,7 @@
 import type { BindingFactory } from '@tessera/spi';
 import { createCronBinding } from '@tessera/bindings-cron';
 import { createHttpBinding } from '@tessera/bindings-http';
+import { createKafkaBinding } from '@tessera/bindings-kafka';
 import { createMqttBinding } from '@tessera/bindings-mqtt3';
 import { createPostgresBinding } from '@tessera/bindings-postgresql';
 import { createRabbitMqBinding } from '@tessera/bindings-rabbitmq';
@@ -19,7 +20,8 @@ export type BindingType =
   | 'bindings.postgres'
   | 'bindings.rabbitmq'
   | 'bindings.mqtt3'
-  | 'bindings.mqtt';
+  | 'bindings.mqtt'
+  | 'bindings.kafka';
 
 export interface BindingDirections {
   /** The component can be an input binding (has read()). */
@@ -45,6 +47,7 @@ const REGISTRY: Readonly<Record<BindingType, Entry>> = {
   'bindings.rabbitmq': { ...BOTH, versions: { v1: createRabbitMqBinding } },
   'bindings.mqtt3': { ...BOTH, versions: { v1: createMqttBinding } },
   'bindings.mqtt': { ...BOTH, versions: { v1: createMqttBinding } },
+  'bindings.kafka': { ...BOTH, versions: { v1: createKafkaBinding } },
 };
 
 export const KNOWN_BINDING_TYPES: readonly BindingType[] = Object.freeze(Object.keys(REGISTRY) as BindingType[]);
