@@ -1,6 +1,7 @@
 // GrpcAppChannel against a real @grpc/grpc-js app (AppCallbackService from @tessera/contracts).
 import * as grpc from '@grpc/grpc-js';
 import { GrpcCode, HTTPExtension_Verb, isApiError } from '@tessera/contracts';
+import type { GrpcProxyFrame } from '@tessera/contracts';
 import { GrpcAppChannel } from './grpc-app-channel';
 import { createAppChannel } from './create-app-channel';
 import { ERROR_INFO_TYPE, startGrpcTestApp, type GrpcTestApp } from '../test/grpc-test-app';
@@ -153,18 +154,151 @@ describe('GrpcAppChannel', () => {
     expect(unknown.status.code).toBe(grpc.status.UNIMPLEMENTED);
   });
 
-  it('callRaw answers UNIMPLEMENTED at once (no hang) when the method streams its response', async () => {
-    const out = await channel.callRaw('/test.Raw/Stream', Buffer.from('x'), new grpc.Metadata(), ctx());
-    expect(out.status.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(out.status.details).toMatch(/streaming gRPC calls is not supported/);
-    expect(out.response.length).toBe(0);
+  it('callRaw: a unary answer has no stream (the fast path)', async () => {
+    const out = await channel.callRaw('/test.Raw/Echo', Buffer.from('u'), new grpc.Metadata(), ctx());
+    expect(out.stream).toBeUndefined();
+    expect(out.response.toString()).toBe('echo:u');
   });
 
-  it('callRaw reports OK without a message as UNIMPLEMENTED (as grpc-js does for unary calls)', async () => {
+  it('callRaw: a method that answers with several messages is handed over as a stream, in order, status last', async () => {
+    const out = await channel.callRaw('/test.Raw/Stream', Buffer.from('x'), new grpc.Metadata(), ctx());
+    expect(out.status.code).toBe(grpc.status.OK);
+    expect(out.stream).toBeDefined();
+    const frames = await readFrames(out.stream as AsyncIterable<GrpcProxyFrame>);
+    expect(frames.filter((f) => f[0] !== 'headers')).toEqual([
+      ['message', 'one'],
+      ['message', 'two'],
+      ['status', 0, 'OK'],
+    ]);
+  });
+
+  it('callRaw: OK without a message is a stream of nothing but the status (a unary client reports it itself)', async () => {
     const out = await channel.callRaw('/test.Raw/Empty', Buffer.from('x'), new grpc.Metadata(), ctx());
-    expect(out.status).toEqual({ code: grpc.status.UNIMPLEMENTED, details: 'No message received' });
+    expect(out.status.code).toBe(grpc.status.OK);
+    const frames = await readFrames(out.stream as AsyncIterable<GrpcProxyFrame>);
+    expect(frames.filter((f) => f[0] !== 'headers')).toEqual([['status', 0, 'OK']]);
+  });
+
+  it('callRaw: a stream that sends one message and waits is handed over after UPGRADE_AFTER_MS; return() cancels the app call', async () => {
+    const before = app.streams.watchCancelled;
+    const out = await channel.callRaw('/test.Raw/Watch', Buffer.from('w'), new grpc.Metadata(), ctx({ traceparent: TRACEPARENT }));
+    const it = (out.stream as AsyncIterableIterator<GrpcProxyFrame>)[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value && readable(first.value)).toEqual(['headers', expect.objectContaining({ 'x-watch': { values: ['on'] } })]);
+    const second = await it.next();
+    expect(second.value && readable(second.value)).toEqual(['message', 'first:w']);
+    await it.return?.();
+    await until(() => app.streams.watchCancelled === before + 1, 5000, 'the app to see its call cancelled');
+  });
+
+  it('callRaw: a long stream is read with backpressure and arrives complete', async () => {
+    const out = await channel.callRaw('/test.Raw/Many', Buffer.from('x'), new grpc.Metadata(), ctx());
+    const it = (out.stream as AsyncIterableIterator<GrpcProxyFrame>)[Symbol.asyncIterator]();
+    // a consumer that does not read: the app is held back well before the end
+    await new Promise((r) => setTimeout(r, 100));
+    expect(app.streams.manySent).toBeLessThan(1000);
+    const frames = await readFrames({ [Symbol.asyncIterator]: () => it });
+    const msgs = frames.filter((f) => f[0] === 'message').map((f) => String(f[1]).split(':')[0]);
+    expect(msgs).toEqual(Array.from({ length: 1000 }, (_, i) => `m${i + 1}`));
+    expect(frames[frames.length - 1]?.slice(0, 3)).toEqual(['status', 0, 'OK']);
+  });
+
+  it('callRawStream: bidirectional, every message both ways in order, metadata to the app, trailers and status back', async () => {
+    const md = new grpc.Metadata();
+    md.set('x-custom', 'yes');
+    md.set('dapr-api-token', 'caller-token');
+    async function* input(): AsyncGenerator<Uint8Array> {
+      for (let i = 1; i <= 50; i++) yield Buffer.from(`m${i}`);
+    }
+    const frames = await readFrames(channel.callRawStream('/test.Raw/Chat', input(), md, ctx({ traceparent: TRACEPARENT })));
+    const msgs = frames.filter((f) => f[0] === 'message').map((f) => f[1]);
+    expect(msgs).toEqual(Array.from({ length: 50 }, (_, i) => `chat:m${i + 1}`));
+    expect(frames[frames.length - 1]).toEqual(['status', 0, 'OK', { 'x-count': { values: ['50'] } }]);
+    const seen = app.calls.find((c) => c.method === '/test.Raw/Chat');
+    expect(seen?.metadata['x-custom']).toEqual(['yes']);
+    expect(seen?.metadata['dapr-api-token']).toEqual(['app-secret']);
+    expect(seen?.metadata['traceparent']).toEqual([TRACEPARENT]);
+  });
+
+  it("callRawStream: the app's error status comes after the answers sent before it, with its trailers; the input is released", async () => {
+    let returned = false;
+    const input: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => {
+        const items = ['a', 'b', 'fail'];
+        return {
+          next: async () => {
+            const v = items.shift();
+            if (v !== undefined) return { value: Buffer.from(v), done: false };
+            return new Promise<IteratorResult<Uint8Array>>(() => undefined); // holds the call open
+          },
+          return: async () => {
+            returned = true;
+            return { value: undefined, done: true };
+          },
+        };
+      },
+    };
+    const frames = await readFrames(channel.callRawStream('/test.Raw/Chat', input, new grpc.Metadata(), ctx()));
+    expect(frames.filter((f) => f[0] !== 'headers')).toEqual([
+      ['message', 'chat:a'],
+      ['message', 'chat:b'],
+      ['status', grpc.status.ABORTED, 'chat failed', { 'x-count': { values: ['2'] } }],
+    ]);
+    await until(() => returned, 2000, "the input's return()");
+  });
+
+  it("callRawStream: the caller's abort cancels the app's call and fails the iteration", async () => {
+    const before = app.streams.chatCancelled;
+    const ac = new AbortController();
+    const input: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => {
+        let sent = false;
+        return {
+          next: async () => {
+            if (!sent) {
+              sent = true;
+              return { value: Buffer.from('hello'), done: false };
+            }
+            return new Promise<IteratorResult<Uint8Array>>(() => undefined);
+          },
+        };
+      },
+    };
+    const it = channel.callRawStream('/test.Raw/Chat', input, new grpc.Metadata(), ctx({ signal: ac.signal }));
+    let f = await it.next();
+    while (f.value?.kind?.$case === 'headers') f = await it.next();
+    expect(f.value && readable(f.value)).toEqual(['message', 'chat:hello']);
+    const pending = it.next();
+    ac.abort();
+    const e = await rejection(pending);
+    expect(isApiError(e) && e.grpcCode).toBe(GrpcCode.CANCELLED);
+    await until(() => app.streams.chatCancelled === before + 1, 5000, 'the app to see its call cancelled');
+  });
+
+  it('callRawStream: the deadline ends the call', async () => {
+    const input: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<Uint8Array>>(() => undefined) }) };
+    const e = await rejection(readFrames(channel.callRawStream('/test.Raw/Chat', input, new grpc.Metadata(), ctx({ deadline: Date.now() + 100 }))));
+    expect(isApiError(e) && e.grpcCode).toBe(GrpcCode.DEADLINE_EXCEEDED);
   });
 });
+
+/** Frames as tuples: ['headers', md], ['message', text], ['status', code, message, trailers?]. */
+function readable(f: GrpcProxyFrame): unknown[] {
+  const k = f.kind;
+  if (k?.$case === 'headers') return ['headers', k.value.metadata];
+  if (k?.$case === 'message') return ['message', k.value.toString()];
+  if (k?.$case === 'status') {
+    const { date: _date, ...trailers } = k.value.trailers;
+    return Object.keys(trailers).length > 0 ? ['status', k.value.code, k.value.message, trailers] : ['status', k.value.code, k.value.message];
+  }
+  return ['?'];
+}
+
+async function readFrames(s: AsyncIterable<GrpcProxyFrame>): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for await (const f of s) out.push(readable(f));
+  return out;
+}
 
 describe('GrpcAppChannel --app-max-concurrency', () => {
   it('holds a third call while two are in flight (concurrency 2)', async () => {

@@ -1,6 +1,15 @@
 // The app channel for apps speaking gRPC (app-protocol grpc or grpcs): service invocation is
 // AppCallback.OnInvoke (spec grpc-api.md 3), health probes AppCallbackHealthCheck.HealthCheck,
-// and callRaw() forwards any unary method with its bytes untouched (gRPC proxying).
+// and callRaw() / callRawStream() forward any method with its bytes untouched (gRPC proxying).
+//
+// Proxying: a call that sent one request message (unary or server streaming, which look the same
+// until the answer comes) goes through callRaw, made as a server-streaming call; an answer of one
+// message and a status is a unary answer (RawUnaryResult, the fast path). An answer that turns
+// out to stream (a second message, nothing but OK, or headers/a message and no status within
+// UPGRADE_AFTER_MS) is handed over as it stands: `stream` carries the whole answer from there
+// (RawCallStream). A call that streams its request goes through callRawStream (a bidirectional
+// call). Metadata, headers, trailers and statuses pass through; the caller's deadline and abort
+// reach the app's call.
 //
 // The app's answer passes through whatever its status: a non-OK gRPC status resolves as an
 // InternalInvokeResponse carrying that code, message and details (google.rpc.Status from
@@ -14,12 +23,22 @@
 // (as daprd's app channel): the app listens on the channel address with a self-signed cert.
 import * as grpc from '@grpc/grpc-js';
 import { AppCallbackClient, AppCallbackHealthCheckService, AppCallbackService, AppCallbackStatusError, InvokeErrors } from '@tessera/contracts';
-import type { AppCallbackMethod, AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeRequest, InvokeResponse } from '@tessera/contracts';
+import type {
+  AppCallbackMethod,
+  AppChannel,
+  CallContext,
+  GrpcProxyFrame,
+  InternalInvokeRequest,
+  InternalInvokeResponse,
+  InvokeRequest,
+  InvokeResponse,
+} from '@tessera/contracts';
 import type { Logger } from '@tessera/observability';
 import type { AppHealthChecker } from './app-health-checker';
 import { CallWatch } from './call-watch';
 import { decodeStatusDetails } from './grpc-status';
 import { DAPR_API_TOKEN, fromGrpcMetadata, toAppGrpcMetadata } from './headers';
+import { RawCallStream } from './raw-call-stream';
 import { Semaphore } from './semaphore';
 
 export type GrpcAppProtocol = 'grpc' | 'grpcs';
@@ -48,6 +67,11 @@ export interface RawUnaryResult {
   readonly metadata: grpc.Metadata;
   readonly trailers: grpc.Metadata;
   readonly status: { readonly code: grpc.status; readonly details: string };
+  /**
+   * The answer streams: status is OK and everything else (headers, messages, the real status)
+   * comes on this stream. Read it to the end or return() it (which cancels the app's call).
+   */
+  readonly stream?: AsyncIterableIterator<GrpcProxyFrame>;
 }
 
 interface UnaryOutcome<Res> {
@@ -56,7 +80,15 @@ interface UnaryOutcome<Res> {
   readonly code: grpc.status;
   readonly details: string;
   readonly trailers: grpc.Metadata;
+  readonly stream?: RawCallStream;
 }
+
+/**
+ * A unary-looking proxied call that has answered headers or a message but no status after this
+ * long is treated as a stream (its answer is forwarded as it comes). A unary answer's message and
+ * status arrive together, so this only delays a stream's first message.
+ */
+export const UPGRADE_AFTER_MS = 10;
 
 /** grpc-js' own UNAVAILABLE texts for "the call never reached the app / the connection broke". */
 const TRANSPORT_FAILURE =
@@ -154,6 +186,46 @@ export class GrpcAppChannel implements AppChannel {
    * replaced by APP_API_TOKEN (or removed) and `traceparent`/`tracestate` come from ctx when set.
    */
   async callRaw(path: string, request: Buffer, metadata: grpc.Metadata, ctx: CallContext): Promise<RawUnaryResult> {
+    const md = this.rawMetadata(metadata, ctx);
+    const out = await this.guarded(ctx, (watch) => this.rawUnary(path, request, md, ctx.deadline, watch));
+    return {
+      response: out.code === grpc.status.OK && out.response !== undefined ? out.response : Buffer.alloc(0),
+      metadata: out.headers ?? new grpc.Metadata(),
+      trailers: out.trailers,
+      status: { code: out.code, details: out.details },
+      ...(out.stream !== undefined ? { stream: out.stream } : {}),
+    };
+  }
+
+  /**
+   * Calls `path` on the app as a bidirectional call: `input` (serialized request messages) is
+   * written as the app takes it, then the call is half-closed; the answer is the app's, frame by
+   * frame (headers, messages, status). Throws at once when the app is unhealthy or the channel
+   * closed; the caller's abort or deadline cancel the app's call and fail the iteration;
+   * return() cancels it. `metadata` is treated as in callRaw. No --app-max-concurrency slot is
+   * held by a stream.
+   */
+  callRawStream(path: string, input: AsyncIterable<Uint8Array>, metadata: grpc.Metadata, ctx: CallContext): AsyncIterableIterator<GrpcProxyFrame> {
+    if (this.healthChecker !== undefined && !this.healthChecker.healthy()) throw InvokeErrors.appUnavailable(this.appId);
+    if (this.closed) throw InvokeErrors.appUnavailable(this.appId, 'app channel is closed');
+    const md = this.rawMetadata(metadata, ctx);
+    const watch = CallWatch.for(this.appId, ctx);
+    if (watch.error !== undefined) throw watch.error;
+    const options: grpc.CallOptions = ctx.deadline !== undefined ? { deadline: ctx.deadline } : {};
+    let call: grpc.ClientDuplexStream<Buffer, Buffer>;
+    try {
+      call = this.client.makeBidiStreamRequest(path, identity, identity, md, options);
+    } catch (e) {
+      watch.dispose();
+      throw InvokeErrors.failed(this.appId, `error invoking app channel: ${(e as Error).message}`);
+    }
+    const s = new RawCallStream(this.appId, call, watch);
+    s.pump(input);
+    return s;
+  }
+
+  /** The caller's metadata for the app: APP_API_TOKEN instead of theirs, the context's trace. */
+  private rawMetadata(metadata: grpc.Metadata, ctx: CallContext): grpc.Metadata {
     const md = metadata.clone();
     md.remove(DAPR_API_TOKEN);
     if (this.appApiToken !== undefined) md.set(DAPR_API_TOKEN, this.appApiToken);
@@ -162,13 +234,7 @@ export class GrpcAppChannel implements AppChannel {
       if (ctx.tracestate !== undefined && ctx.tracestate !== '') md.set('tracestate', ctx.tracestate);
       else md.remove('tracestate');
     }
-    const out = await this.guarded(ctx, (watch) => this.rawUnary(path, request, md, ctx.deadline, watch));
-    return {
-      response: out.code === grpc.status.OK && out.response !== undefined ? out.response : Buffer.alloc(0),
-      metadata: out.headers ?? new grpc.Metadata(),
-      trailers: out.trailers,
-      status: { code: out.code, details: out.details },
-    };
+    return md;
   }
 
   /** One health probe: AppCallbackHealthCheck.HealthCheck answered OK. Never rejects. */
@@ -214,10 +280,10 @@ export class GrpcAppChannel implements AppChannel {
 
   /**
    * A raw unary call made as a server-streaming one (the same bytes on the wire), so an answer of
-   * several messages is seen: a method that streams its response is not unary, and proxying
-   * streams is not supported — UNIMPLEMENTED at once, the app's call cancelled. (grpc-js' unary
-   * client would wait forever for such a call to end.) OK without a message is UNIMPLEMENTED too,
-   * as grpc-js reports it for unary calls.
+   * several messages is seen: a method that streams its response (a second message, OK without
+   * a message, or headers / a message and no status within UPGRADE_AFTER_MS) is handed over to a
+   * RawCallStream as it stands, resolving with `stream` set. (grpc-js' unary client would wait
+   * forever for such a call to end.)
    */
   private rawUnary(path: string, request: Buffer, md: grpc.Metadata, deadline: number | undefined, watch: CallWatch): Promise<UnaryOutcome<Buffer>> {
     if (watch.error !== undefined) return Promise.reject(watch.error);
@@ -227,6 +293,7 @@ export class GrpcAppChannel implements AppChannel {
       const messages: Buffer[] = [];
       let status: grpc.StatusObject | undefined;
       let ended = false;
+      let upgradeTimer: NodeJS.Timeout | undefined;
       const options: grpc.CallOptions = deadline !== undefined ? { deadline } : {};
       const budgetMs = deadline !== undefined ? Math.max(0, Math.ceil(deadline - Date.now())) : 0;
       let call: grpc.ClientReadableStream<Buffer>;
@@ -239,8 +306,25 @@ export class GrpcAppChannel implements AppChannel {
       const settle = (outcome: UnaryOutcome<Buffer>): void => {
         if (settled) return;
         settled = true;
+        clearTimeout(upgradeTimer);
         watch.onAbort(undefined);
         resolve(outcome);
+      };
+      // The answer streams: from here a RawCallStream reads the call (no event is lost: the
+      // listeners change hands synchronously).
+      const upgrade = (): void => {
+        if (settled) return;
+        call.off('metadata', onMetadata);
+        call.off('data', onData);
+        call.off('end', onEnd);
+        call.off('status', onStatus);
+        const stream = new RawCallStream(this.appId, call, undefined, { headers, messages });
+        if (ended) stream.onReadEnd();
+        if (status !== undefined) stream.onStatusObject(status);
+        settle({ response: undefined, headers: undefined, code: grpc.status.OK, details: '', trailers: new grpc.Metadata(), stream });
+      };
+      const armUpgrade = (): void => {
+        if (upgradeTimer === undefined && !settled) upgradeTimer = setTimeout(upgrade, UPGRADE_AFTER_MS);
       };
       // Runs once the status is in and, for OK, every message has been read.
       const finish = (): void => {
@@ -248,51 +332,49 @@ export class GrpcAppChannel implements AppChannel {
         const { code, details, metadata: trailers } = status;
         if (code === grpc.status.UNAVAILABLE && TRANSPORT_FAILURE.test(details)) {
           settled = true;
+          clearTimeout(upgradeTimer);
           watch.onAbort(undefined);
           reject(InvokeErrors.appUnavailable(this.appId, `error invoking app channel: ${details}`));
           return;
         }
         if (code === grpc.status.DEADLINE_EXCEEDED && deadline !== undefined && Date.now() >= deadline - 1) {
           settled = true;
+          clearTimeout(upgradeTimer);
           watch.onAbort(undefined);
           reject(watch.error ?? InvokeErrors.timeout(this.appId, budgetMs));
           return;
         }
-        if (code === grpc.status.OK && messages.length === 0) {
-          settle({ response: undefined, headers, code: grpc.status.UNIMPLEMENTED, details: 'No message received', trailers });
-          return;
-        }
+        // OK without a message: a server stream of nothing (a unary client reports it itself)
+        if (code === grpc.status.OK && messages.length === 0) return upgrade();
         settle({ response: code === grpc.status.OK ? messages[0] : undefined, headers, code, details, trailers });
       };
-      call.on('metadata', (m: grpc.Metadata) => {
+      const onMetadata = (m: grpc.Metadata): void => {
         headers = m;
-      });
-      call.on('data', (m: Buffer) => {
+        armUpgrade();
+      };
+      const onData = (m: Buffer): void => {
         messages.push(m);
-        if (messages.length === 2) {
-          settle({
-            response: undefined,
-            headers,
-            code: grpc.status.UNIMPLEMENTED,
-            details: `proxying of streaming gRPC calls is not supported by this Tessera build yet: ${path} answered with more than one message`,
-            trailers: new grpc.Metadata(),
-          });
-          call.cancel();
-        }
-      });
-      call.on('end', () => {
+        if (messages.length === 2) upgrade();
+        else armUpgrade();
+      };
+      const onEnd = (): void => {
         ended = true;
         finish();
-      });
-      // A non-OK status is also emitted as 'error'; 'status' carries everything needed.
-      call.on('error', () => undefined);
-      call.on('status', (s: grpc.StatusObject) => {
+      };
+      const onStatus = (s: grpc.StatusObject): void => {
         status = s;
         finish();
-      });
+      };
+      call.on('metadata', onMetadata);
+      call.on('data', onData);
+      call.on('end', onEnd);
+      // A non-OK status is also emitted as 'error'; 'status' carries everything needed.
+      call.on('error', () => undefined);
+      call.on('status', onStatus);
       watch.onAbort((err) => {
         if (settled) return;
         settled = true;
+        clearTimeout(upgradeTimer);
         reject(err);
         call.cancel();
       });

@@ -6,6 +6,10 @@
 //   fail          NOT_FOUND "no such order" with a google.rpc.Status details trailer
 //   unavailable   UNAVAILABLE "app is draining" (the app's own answer, not a transport failure)
 //   slow          held until release()
+// Raw methods (proxying): /test.Raw/Echo (unary), /test.Raw/Stream (two messages),
+// /test.Raw/Empty (OK, no message), /test.Raw/Watch (header, one message, then nothing until
+// cancelled), /test.Raw/Chat (bidirectional: `chat:<m>` per message, `fail` -> ABORTED after the
+// answers so far, trailer x-count on end), /test.Raw/Many (server streaming: 1000 messages of 4 KiB, `m<i>:` then padding).
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import * as grpc from '@grpc/grpc-js';
 import { AppCallbackHealthCheckService, AppCallbackService } from '@tessera/contracts';
@@ -18,6 +22,8 @@ export interface GrpcTestApp {
   healthy: boolean;
   healthChecks: number;
   readonly slow: { active: number; total: number; peak: number };
+  /** Watch / Chat calls the app saw cancelled, and Chat messages it received. */
+  readonly streams: { watchCancelled: number; chatCancelled: number; chatReceived: string[]; manySent: number };
   release(): void;
   waitForSlow(n: number): Promise<void>;
   close(): Promise<void>;
@@ -32,11 +38,14 @@ export function encodeStatus(code: number, message: string, typeUrl: string, val
 }
 
 const identity = (b: Buffer): Buffer => b;
+/** 4 KiB of padding per /test.Raw/Many message: 4 MiB in all, well past HTTP/2's windows. */
+const PAD = Buffer.alloc(4096, 0x78);
 
 export async function startGrpcTestApp(): Promise<GrpcTestApp> {
   const calls: GrpcTestApp['calls'] = [];
   const held: Array<() => void> = [];
   const slow = { active: 0, total: 0, peak: 0 };
+  const streams = { watchCancelled: 0, chatCancelled: 0, chatReceived: [] as string[], manySent: 0 };
   const slowWaiters: Array<{ n: number; resolve: () => void }> = [];
   const state = { healthy: true, healthChecks: 0 };
 
@@ -134,6 +143,33 @@ export async function startGrpcTestApp(): Promise<GrpcTestApp> {
         responseSerialize: identity,
         responseDeserialize: identity,
       },
+      watch: {
+        path: '/test.Raw/Watch',
+        requestStream: false,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+      many: {
+        path: '/test.Raw/Many',
+        requestStream: false,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+      chat: {
+        path: '/test.Raw/Chat',
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
     },
     {
       /** Server streaming: two messages (not proxyable as unary). */
@@ -146,6 +182,55 @@ export async function startGrpcTestApp(): Promise<GrpcTestApp> {
       /** OK without any message. */
       empty(call: grpc.ServerWritableStream<Buffer, Buffer>) {
         call.end();
+      },
+      watch(call: grpc.ServerWritableStream<Buffer, Buffer>) {
+        calls.push({ method: '/test.Raw/Watch', metadata: call.metadata.toJSON() });
+        const md = new grpc.Metadata();
+        md.set('x-watch', 'on');
+        call.sendMetadata(md);
+        call.write(Buffer.from(`first:${call.request.toString()}`));
+        call.on('cancelled', () => streams.watchCancelled++);
+      },
+      many(call: grpc.ServerWritableStream<Buffer, Buffer>) {
+        let i = 0;
+        const more = (): void => {
+          while (i < 1000) {
+            i++;
+            streams.manySent = i;
+            if (!call.write(Buffer.concat([Buffer.from(`m${i}:`), PAD]))) {
+              call.once('drain', more);
+              return;
+            }
+          }
+          call.end();
+        };
+        more();
+      },
+      chat(call: grpc.ServerDuplexStream<Buffer, Buffer>) {
+        calls.push({ method: '/test.Raw/Chat', metadata: call.metadata.toJSON() });
+        let n = 0;
+        let failed = false;
+        call.on('cancelled', () => streams.chatCancelled++);
+        call.on('data', (m: Buffer) => {
+          if (failed) return;
+          const text = m.toString();
+          streams.chatReceived.push(text);
+          if (text === 'fail') {
+            failed = true;
+            const t = new grpc.Metadata();
+            t.set('x-count', String(n));
+            call.emit('error', { code: grpc.status.ABORTED, details: 'chat failed', metadata: t });
+            return;
+          }
+          n++;
+          call.write(Buffer.from(`chat:${text}`));
+        });
+        call.on('end', () => {
+          if (failed) return;
+          const t = new grpc.Metadata();
+          t.set('x-count', String(n));
+          call.end(t);
+        });
       },
       echo(call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
         calls.push({ method: '/test.Raw/Echo', metadata: call.metadata.toJSON() });
@@ -180,6 +265,7 @@ export async function startGrpcTestApp(): Promise<GrpcTestApp> {
       state.healthChecks = v;
     },
     slow,
+    streams,
     release() {
       for (const f of held.splice(0)) f();
     },
