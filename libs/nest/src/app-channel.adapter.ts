@@ -1,9 +1,11 @@
 // Adapters around the app channel used by the invoke wiring: gRPC proxying (a raw message for a
-// full method path goes to GrpcAppChannel.callRaw), and plain HTTP calls to HTTPEndpoint / URL
-// targets through an HttpAppChannel per base URL.
+// full method path goes to GrpcAppChannel.callRaw, whose answer may turn out to stream and then
+// travels attached to the response (withProxyStream); a call that streams its request goes to
+// GrpcAppChannel.callRawStream), and plain HTTP calls to HTTPEndpoint / URL targets through an
+// HttpAppChannel per base URL.
 import * as grpc from '@grpc/grpc-js';
-import { GRPC_PROXY_CONTENT_TYPE } from '@tessera/contracts';
-import type { AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResponse, ListStringValue } from '@tessera/contracts';
+import { GRPC_PROXY_CONTENT_TYPE, withProxyStream } from '@tessera/contracts';
+import type { AppChannel, CallContext, GrpcProxyFrame, InternalInvokeRequest, InternalInvokeResponse, ListStringValue } from '@tessera/contracts';
 import { GrpcAppChannel, HttpAppChannel } from '@tessera/app-channel';
 import type { ConcreteAppChannel } from '@tessera/app-channel';
 import type { UrlInvoker } from '@tessera/block-invoke';
@@ -35,9 +37,16 @@ function fromMetadata(md: grpc.Metadata): Record<string, ListStringValue> {
 export class ProxyingAppChannel implements AppChannel {
   readonly protocol: string;
   readonly callback: AppChannel['callback'];
+  readonly invokeStream: AppChannel['invokeStream'];
   constructor(readonly inner: ConcreteAppChannel) {
     this.protocol = inner.protocol;
     this.callback = inner instanceof GrpcAppChannel ? inner.callback.bind(inner) : undefined;
+    const grpcApp = inner instanceof GrpcAppChannel ? inner : undefined;
+    this.invokeStream =
+      grpcApp === undefined
+        ? undefined
+        : (req: InternalInvokeRequest, input: AsyncIterable<Uint8Array>, ctx: CallContext): AsyncIterable<GrpcProxyFrame> =>
+            grpcApp.callRawStream(req.message?.method ?? '', input, toMetadata(req.metadata), ctx);
   }
 
   healthy(): boolean {
@@ -56,6 +65,9 @@ export class ProxyingAppChannel implements AppChannel {
       };
     }
     const r = await this.inner.callRaw(m.method, m.data?.value ?? Buffer.alloc(0), toMetadata(req.metadata), ctx);
+    if (r.stream !== undefined) {
+      return withProxyStream({ status: { code: grpc.status.OK, message: '', details: [] }, headers: {}, trailers: {}, message: undefined }, r.stream);
+    }
     return {
       status: { code: r.status.code, message: r.status.details, details: [] },
       headers: fromMetadata(r.metadata),

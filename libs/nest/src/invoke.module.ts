@@ -184,7 +184,10 @@ export class InvokeModule {
               appId: c.appId,
               namespace: c.namespace,
               resolver,
-              remote: { callLocal: (address, req, ctx, targetAppId) => client.callLocal(address, req, ctx, targetAppId) },
+              remote: {
+                callLocal: (address, req, ctx, targetAppId) => client.callLocal(address, req, ctx, targetAppId),
+                proxyStream: (address, req, input, ctx, targetAppId) => client.proxyStream(address, req, input, ctx, targetAppId),
+              },
               urls,
               policies,
               appChannel,

@@ -1,12 +1,25 @@
 // Service invocation on the gRPC API: `Dapr/InvokeService` (an HTTP or gRPC callee), and
 // proxying of any other method carrying `dapr-app-id` metadata to that app's gRPC server through
-// its gateway (spec/grpc-api.md section 0). Proxying is unary: a call that streams more than one
-// message in either direction is refused with UNIMPLEMENTED (streams need stream frames on the
-// internal transport, not built yet).
+// its gateway (spec/grpc-api.md section 0), every kind of method:
+//  - one request message then the half-close (unary or server streaming: they look the same
+//    until the answer comes) takes InvokeApi.invoke, the unary fast path with resiliency; an
+//    answer that streams comes back with the rest attached (proxyStreamOf) and is forwarded as it
+//    arrives;
+//  - anything else (a second message, no half-close within STREAM_DECIDE_MS of the first message,
+//    or a half-close without any message: client streaming or bidirectional) takes
+//    InvokeApi.invokeStream, one stream each way, no retries.
 import * as grpc from '@grpc/grpc-js';
-import { GRPC_PROXY_CONTENT_TYPE, HTTPExtension_Verb, errorInfo, httpToGrpcCode, isApiError } from '@tessera/contracts';
+import { GRPC_PROXY_CONTENT_TYPE, HTTPExtension_Verb, errorInfo, httpToGrpcCode, isApiError, proxyStreamOf } from '@tessera/contracts';
 import type { ApiError, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeApi, InvokeResponse, ListStringValue } from '@tessera/contracts';
+import { pipeAnswer, ProxyInput, toGrpcMetadata } from './proxy-stream';
 import { encodeRichStatus } from './rich-status';
+
+/**
+ * A proxied call that sent one message and has not half-closed this long after it is taken for a
+ * request stream. A unary client's half-close comes with its message (measured: tens of µs
+ * later, before the next event-loop turn), so this only delays a bidirectional call's start.
+ */
+export const STREAM_DECIDE_MS = 2;
 
 
 const SKIP_MD = new Set(['dapr-api-token', 'content-type', 'te', 'user-agent', 'grpc-accept-encoding', 'grpc-encoding', 'accept-encoding']);
@@ -19,22 +32,6 @@ export function metadataOf(md: grpc.Metadata): Record<string, ListStringValue> {
     out[k] = { values: all.length > 0 ? all : [Buffer.isBuffer(v) ? v.toString('base64') : String(v)] };
   }
   return out;
-}
-
-function toGrpcMetadata(m: Record<string, ListStringValue>): grpc.Metadata {
-  const md = new grpc.Metadata();
-  for (const [k, v] of Object.entries(m)) {
-    if (k.startsWith(':') || k.startsWith('grpc-') || k === 'content-type') continue;
-    for (const value of v.values) {
-      try {
-        if (k.endsWith('-bin')) md.add(k, Buffer.from(value, 'base64'));
-        else md.add(k, value);
-      } catch {
-        // a header name gRPC cannot carry
-      }
-    }
-  }
-  return md;
 }
 
 /**
@@ -128,27 +125,50 @@ export function proxyHandler(
     }
     const ctx = withCallLifetime(ctxOf(call.metadata), call);
     const chunks: Buffer[] = [];
-    call.on('data', (b: Buffer) => chunks.push(b));
-    call.on('end', () => {
-      if (chunks.length !== 1) {
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'proxying of streaming gRPC calls is not supported by this Tessera build yet' });
-        return;
-      }
+    let decided = false;
+    let timer: NodeJS.Timeout | undefined;
+    const request = (data: Buffer | undefined): InternalInvokeRequest => {
       const md = metadataOf(call.metadata);
       delete md['dapr-app-id'];
-      const req: InternalInvokeRequest = {
+      return {
         ver: 1,
         metadata: md,
         message: {
           method: path,
-          data: { typeUrl: '', value: chunks[0] as Buffer },
+          data: data === undefined ? undefined : { typeUrl: '', value: data },
           contentType: GRPC_PROXY_CONTENT_TYPE,
           httpExtension: { verb: HTTPExtension_Verb.NONE, querystring: '' },
         },
         actor: undefined,
       };
-      invoke.invoke(target, req, ctx).then(
+    };
+    // The request streams: from here the route reads the client's messages as it can take them.
+    const streamed = (halfClosed: boolean): void => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(timer);
+      call.off('data', onData);
+      call.off('end', onEnd);
+      if (invoke.invokeStream === undefined) {
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this runtime does not proxy streaming gRPC calls' });
+        return;
+      }
+      const input = new ProxyInput(call, chunks, halfClosed);
+      void pipeAnswer(call, invoke.invokeStream(target, request(undefined), input, ctx), toServiceError, toError).finally(() => void input.return());
+    };
+    const onData = (b: Buffer): void => {
+      chunks.push(b);
+      if (chunks.length === 1) timer = setTimeout(streamed, STREAM_DECIDE_MS, false);
+      else streamed(false);
+    };
+    const unary = (message: Buffer): void => {
+      invoke.invoke(target, request(message), ctx).then(
         (res) => {
+          const rest = proxyStreamOf(res);
+          if (rest !== undefined) {
+            void pipeAnswer(call, rest, toServiceError, toError);
+            return;
+          }
           const code = res.status?.code ?? 0;
           if (Object.keys(res.headers).length > 0) call.sendMetadata(toGrpcMetadata(res.headers));
           if (code !== 0) {
@@ -161,7 +181,17 @@ export function proxyHandler(
         },
         (e: unknown) => call.emit('error', toServiceError(isApiError(e) ? e : toError(e))),
       );
-    });
+    };
+    const onEnd = (): void => {
+      if (decided) return;
+      if (chunks.length !== 1) return streamed(true);
+      decided = true;
+      clearTimeout(timer);
+      call.off('data', onData);
+      unary(chunks[0] as Buffer);
+    };
+    call.on('data', onData);
+    call.on('end', onEnd);
   };
 }
 
