@@ -25,7 +25,9 @@
 //   when the owner was a process of this host that no longer exists.
 // - outcome: resolve -> the delivery row is deleted (ack); reject -> visible again after
 //   redeliverInterval (metadata `__attempt` counts deliveries; given up after `maxDeliver` when
-//   set); PubSubAbandonError -> lease released at once, not counted as an attempt.
+//   set); PubSubAbandonError -> lease released at once, not counted as an attempt. Outcomes of
+//   one tick are written in one transaction; a handler's slot is freed once its outcome committed
+//   (an ack lost in a crash only means one more delivery).
 // - message-ttl: rows past expires_at are never handed out and are purged.
 // - wake-ups: publishes in this process wake the subscriptions of the topic on the same file at
 //   once; writes of other processes are found by polling (`pollInterval`).
@@ -81,6 +83,14 @@ interface Claimed {
   readonly message: PubSubMessage;
 }
 
+interface Outcome {
+  readonly sub: Subscription;
+  readonly id: number;
+  readonly kind: 'ack' | 'fail' | 'abandon' | 'give-up';
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
 interface Statements {
   readonly insertMessage: Database.Statement;
   readonly fanOut: Database.Statement;
@@ -129,6 +139,7 @@ class Subscription implements PubSubSubscription {
   private pollTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Number.POSITIVE_INFINITY;
+  private wakeScheduled = false;
 
   constructor(
     private readonly bus: SqlitePubSub,
@@ -158,6 +169,16 @@ class Subscription implements PubSubSubscription {
     for (const c of this.bus.claim(this.topic, this.group, room)) this.dispatch(c);
   }
 
+  /** Wakes on a later tick, once: handlers settled in one tick free their slots for one claim. */
+  scheduleWake(): void {
+    if (this.wakeScheduled || this.closing) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
+  }
+
   /** Wakes at `at` (epoch ms), for a message that becomes visible again then. */
   wakeLater(at: number): void {
     if (this.closing || at >= this.wakeAt) return;
@@ -185,7 +206,7 @@ class Subscription implements PubSubSubscription {
         () => this.bus.settle(this, c, 'ack'),
         (e: unknown) => {
           abandoned = isPubSubAbandon(e);
-          this.bus.settle(this, c, abandoned ? 'abandon' : 'fail', e);
+          return this.bus.settle(this, c, abandoned ? 'abandon' : 'fail', e);
         },
       )
       .catch((e: unknown) => this.bus.warn('pubsub.sqlite: could not record the outcome of a delivery; it is redelivered after processingTimeout', { topic: this.topic, consumerGroup: this.group, error: String(e) }))
@@ -193,7 +214,7 @@ class Subscription implements PubSubSubscription {
         this.inFlight.delete(c.id);
         // After an abandon the subscriber is going away: do not grab the message straight back
         // (other subscriptions were woken; this one finds it again at its next poll if it stays).
-        if (!abandoned) this.wake();
+        if (!abandoned) this.scheduleWake();
       });
     this.inFlight.set(c.id, run);
   }
@@ -224,7 +245,9 @@ class SqlitePubSub implements PubSub {
   private cleanupTimer: NodeJS.Timeout | undefined;
   private publishTx: ((msgs: readonly NewMessage[]) => void) | undefined;
   private claimTx: ((topic: string, group: string, max: number) => Claimed[]) | undefined;
-  private ackTx: ((topic: string, group: string, id: number) => void) | undefined;
+  private outcomeTx: ((batch: readonly Outcome[], now: number) => void) | undefined;
+  private outcomes: Outcome[] = [];
+  private outcomesScheduled = false;
 
   constructor(
     private readonly meta: ComponentMetadata,
@@ -289,11 +312,12 @@ class SqlitePubSub implements PubSub {
         lease_owner TEXT NULL,
         PRIMARY KEY (topic, consumer_group, message_id)
       ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS "${cfg.tableName}_deliveries_visible" ON ${d} (topic, consumer_group, visible_at);
       CREATE INDEX IF NOT EXISTS "${cfg.tableName}_deliveries_message" ON ${d} (message_id);
       CREATE INDEX IF NOT EXISTS "${cfg.tableName}_deliveries_owner" ON ${d} (lease_owner) WHERE lease_owner IS NOT NULL;
       CREATE INDEX IF NOT EXISTS "${cfg.tableName}_messages_expires" ON ${m} (expires_at) WHERE expires_at IS NOT NULL;
     `);
+    // No index on visible_at on purpose: claims walk the primary key in message order and skip the
+    // few leased rows; with such an index SQLite sorts the whole backlog on every claim.
     const key = 'topic = ? AND consumer_group = ? AND message_id = ?';
     const st: Statements = {
       insertMessage: db.prepare(`INSERT INTO ${m} (topic, data, content_type, metadata, published_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -354,11 +378,17 @@ class SqlitePubSub implements PubSub {
           return out;
         })
         .immediate();
-    this.ackTx = (topic, group, id) =>
+    this.outcomeTx = (batch, now) =>
       db
         .transaction(() => {
-          st.drop.run(topic, group, id);
-          if (cfg.retentionMs === 0) st.dropMessageIfDone.run(id, id);
+          for (const o of batch) {
+            const { topic, group } = o.sub;
+            if (o.kind === 'ack' || o.kind === 'give-up') {
+              st.drop.run(topic, group, o.id);
+              if (cfg.retentionMs === 0) st.dropMessageIfDone.run(o.id, o.id);
+            } else if (o.kind === 'abandon') st.release.run(now, topic, group, o.id);
+            else st.retry.run(now + cfg.redeliverIntervalMs, topic, group, o.id);
+          }
         })
         .immediate();
   }
@@ -442,28 +472,47 @@ class SqlitePubSub implements PubSub {
     }
   }
 
-  settle(sub: Subscription, c: Claimed, outcome: 'ack' | 'fail' | 'abandon', error?: unknown): void {
-    const st = this.statements();
+  /**
+   * Records the outcome of a delivery. Outcomes of one tick share one transaction (like
+   * publishes); the promise resolves once it committed, so close() waits for it.
+   */
+  settle(sub: Subscription, c: Claimed, outcome: 'ack' | 'fail' | 'abandon', error?: unknown): Promise<void> {
     const cfg = this.settings();
-    const { topic, group } = sub;
-    if (outcome === 'ack') {
-      this.ackTx?.(topic, group, c.id);
+    let kind: Outcome['kind'] = outcome;
+    if (outcome === 'fail' && cfg.maxDeliver > 0 && c.attempts >= cfg.maxDeliver) {
+      kind = 'give-up';
+      this.warn('pubsub.sqlite: handler failed maxDeliver times; the message is given up', { topic: sub.topic, consumerGroup: sub.group, attempts: c.attempts, error: String(error) });
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.outcomes.push({ sub, id: c.id, kind, resolve, reject });
+      if (!this.outcomesScheduled) {
+        this.outcomesScheduled = true;
+        setImmediate(() => this.flushOutcomes());
+      }
+    });
+  }
+
+  private flushOutcomes(): void {
+    this.outcomesScheduled = false;
+    const batch = this.outcomes;
+    this.outcomes = [];
+    if (batch.length === 0) return;
+    const now = Date.now();
+    try {
+      if (!this.outcomeTx) throw new PubSubError('closed', `pubsub.sqlite "${this.meta.name}" is closed`);
+      this.outcomeTx(batch, now);
+    } catch (e) {
+      for (const o of batch) o.reject(e);
       return;
     }
-    if (outcome === 'abandon') {
-      st.release.run(Date.now(), topic, group, c.id);
-      // Another subscription of the group in this process may take it right away.
-      for (const peer of this.peersOf(topic)) if (peer !== sub && peer.group === group) peer.wake();
-      return;
+    for (const o of batch) o.resolve();
+    const redeliverAt = now + this.settings().redeliverIntervalMs;
+    for (const o of batch) {
+      // An abandoned message may go to another subscription of the group in this process at once;
+      // a failed one is due again after redeliverInterval.
+      if (o.kind === 'abandon') for (const peer of this.peersOf(o.sub.topic)) if (peer !== o.sub && peer.group === o.sub.group) peer.scheduleWake();
+      if (o.kind === 'fail') for (const peer of this.peersOf(o.sub.topic)) if (peer.group === o.sub.group) peer.wakeLater(redeliverAt);
     }
-    if (cfg.maxDeliver > 0 && c.attempts >= cfg.maxDeliver) {
-      this.ackTx?.(topic, group, c.id);
-      this.warn('pubsub.sqlite: handler failed maxDeliver times; the message is given up', { topic, consumerGroup: group, attempts: c.attempts, error: String(error) });
-      return;
-    }
-    const at = Date.now() + cfg.redeliverIntervalMs;
-    st.retry.run(at, topic, group, c.id);
-    for (const peer of this.peersOf(topic)) if (peer.group === group) peer.wakeLater(at);
   }
 
   forget(sub: Subscription): void {

@@ -1,18 +1,21 @@
 // Child process of crash.spec.ts (bundled with esbuild, run with plain node): publishes COUNT
-// messages to TOPIC on FILE, ten at a time, while consuming them in group `workers`. Reports on
-// stdout (synchronous for pipes on Linux, so every line written survives a SIGKILL):
+// messages to TOPIC on FILE, ten at a time, while consuming them in group `workers`. Reports to
+// the file REPORT with synchronous writes (in the kernel once written, so they survive SIGKILL;
+// stdout to a pipe may be buffered in the process and lost):
 //   P <i>  publish of message i resolved (committed)
 //   H <i>  the handler started on message i
 //   A <i>  the handler is about to resolve (processed; the ack follows)
 //   DONE   everything published
 // The parent kills it with SIGKILL somewhere in the middle.
+import { openSync, writeSync } from 'node:fs';
 import { createSqlitePubSub } from '../src/sqlite-pubsub';
 
 const file = process.env['FILE'] ?? '';
 const topic = process.env['TOPIC'] ?? 'crash';
 const count = Number(process.env['COUNT'] ?? '2000');
+const report = openSync(process.env['REPORT'] ?? 'crash-report.txt', 'a');
 const say = (line: string): void => {
-  process.stdout.write(`${line}\n`);
+  writeSync(report, `${line}\n`);
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -29,6 +32,8 @@ async function main(): Promise<void> {
     const batch = Array.from({ length: Math.min(10, count - i) }, (_, k) => i + k);
     await Promise.all(batch.map((n) => ps.publish({ topic, data: new TextEncoder().encode(String(n)), metadata: {} })));
     for (const n of batch) say(`P ${n}`);
+    // At most ~2000 messages a second: the parent must find the child mid-stream even when busy.
+    await sleep(5);
   }
   say('DONE');
   await new Promise(() => undefined);
