@@ -26,6 +26,17 @@ describe('pubsub registry', () => {
     expect(pubSubFactory('pubsub.jetstream', '')?.(meta('pubsub.jetstream', { natsURL: 'nats://localhost:4222' })).features()).toEqual(['subscribe-wildcards']);
   });
 
+  it('knows the RabbitMQ, MQTT 3 (alias pubsub.mqtt) and Kafka brokers', () => {
+    for (const t of ['pubsub.rabbitmq', 'pubsub.mqtt3', 'pubsub.mqtt', 'pubsub.kafka']) {
+      expect(KNOWN_PUBSUB_TYPES).toContain(t);
+      expect(pubSubVersions(t)).toEqual(['v1']);
+    }
+    expect(pubSubFactory('pubsub.mqtt', 'v1')).toBe(pubSubFactory('pubsub.mqtt3', 'v1'));
+    expect(pubSubFactory('pubsub.rabbitmq', 'v1')?.(meta('pubsub.rabbitmq', { connectionString: 'amqp://localhost' })).features()).toEqual(['message-ttl']);
+    expect(pubSubFactory('pubsub.mqtt3', 'v1')?.(meta('pubsub.mqtt3', { url: 'tcp://localhost:1883' })).features()).toEqual(['subscribe-wildcards']);
+    expect(pubSubFactory('pubsub.kafka', 'v1')?.(meta('pubsub.kafka', { brokers: 'localhost:9092', authType: 'none' })).features()).toEqual(['bulk-publish']);
+  });
+
   it('answers undefined for unknown types and versions', () => {
     expect(pubSubFactory('pubsub.carrier-pigeon', 'v1')).toBeUndefined();
     expect(pubSubFactory('pubsub.in-memory', 'v2')).toBeUndefined();

@@ -8,6 +8,9 @@ import { createInMemoryPubSub } from '@tessera/pubsub-in-memory';
 import { createSqlitePubSub } from '@tessera/pubsub-sqlite';
 import { createRedisPubSub } from '@tessera/pubsub-redis';
 import { createJetStreamPubSub } from '@tessera/pubsub-jetstream';
+import { createRabbitMqPubSub } from '@tessera/pubsub-rabbitmq';
+import { createMqttPubSub } from '@tessera/pubsub-mqtt3';
+import { createKafkaPubSub } from '@tessera/pubsub-kafka';
 
 // Brokers (pubsub.redis, pubsub.jetstream, pubsub.rabbitmq, pubsub.mqtt3 + alias pubsub.mqtt,
 // pubsub.kafka): add the type to PubSubType, the import above and the line in REGISTRY below.
@@ -17,13 +20,21 @@ export type PubSubType =
   | 'pubsub.in-memory'
   | 'pubsub.sqlite'
   | 'pubsub.redis'
-  | 'pubsub.jetstream';
+  | 'pubsub.jetstream'
+  | 'pubsub.rabbitmq'
+  | 'pubsub.mqtt3'
+  | 'pubsub.mqtt'
+  | 'pubsub.kafka';
 
 const REGISTRY: Readonly<Record<PubSubType, Readonly<Record<string, PubSubFactory>>>> = {
   'pubsub.in-memory': { v1: createInMemoryPubSub },
   'pubsub.sqlite': { v1: createSqlitePubSub },
   'pubsub.redis': { v1: createRedisPubSub },
   'pubsub.jetstream': { v1: createJetStreamPubSub },
+  'pubsub.rabbitmq': { v1: createRabbitMqPubSub },
+  'pubsub.mqtt3': { v1: createMqttPubSub },
+  'pubsub.mqtt': { v1: createMqttPubSub },
+  'pubsub.kafka': { v1: createKafkaPubSub },
   // broker lines go here, e.g. 'pubsub.redis': { v1: createRedisPubSub },
 };
 
