@@ -7,7 +7,7 @@
 // headers, self-invocation, the `dapr-app-id` header and basic-auth forms with plain fetch,
 // traceparent propagation, a client that gives up (the app's request is cancelled), and unary
 // gRPC proxying (`dapr-app-id` metadata) to a raw grpc-js app: answers, headers, trailers, error
-// statuses, deadline/cancel reaching the app, server streaming refused (not proxied yet).
+// statuses, deadline/cancel reaching the app, a server-streaming method.
 // The same matrix runs again with every gateway hosted by one `tessera run -f` process.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -372,10 +372,10 @@ function invokeMatrix(topo: () => Topology, opts: { withRaw: boolean }): void {
         await eventually(() => app.slowCancelled() === before + 1, 5000, 'the app to see its call cancelled');
       });
 
-      it('KNOWN LIMITATION: a server-streaming method is refused with UNIMPLEMENTED at once (streams are not proxied yet), not left hanging', async () => {
+      it('a server-streaming method is proxied too: every message, then OK (streaming in depth: invoke-grpc-streaming.e2e.spec.ts)', async () => {
         const r = await viaCaller.stream('x', { 'dapr-app-id': RAW_CALLEE });
-        expect(r.status.code).toBe(12);
-        expect(r.status.details).toMatch(/streaming gRPC calls is not supported/);
+        expect(r.status.code).toBe(0);
+        expect(r.messages).toEqual(['one', 'two', 'three']);
       });
 
       it('without dapr-app-id an unknown method is UNIMPLEMENTED', async () => {
