@@ -2,6 +2,7 @@
 // plus the subscription metadata a Subscription may carry (`queueName`, `routingKey`, `queueType`,
 // `maxPriority`, `singleActiveConsumer`, `maxLen`, `maxLenBytes`) and the per-message publish
 // metadata (`routingKey`, `ttlInSeconds`, `priority`, `messageId`, `correlationId`, `type`).
+// `consumerID` is not read here: the runtime resolves it and passes it as the consumer group.
 import { ComponentConfigError, PubSubError, boolProp, parseDuration, prop } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
 
@@ -22,7 +23,6 @@ export interface RabbitMqSettings {
   readonly tls: RabbitMqTls;
   readonly saslExternal: boolean;
   readonly clientName?: string;
-  readonly consumerID?: string;
   readonly durable: boolean;
   readonly deletedWhenUnused: boolean;
   readonly autoAck: boolean;
@@ -72,7 +72,6 @@ export function parseRabbitMqMetadata(meta: ComponentMetadata): RabbitMqSettings
   const reconnectName = prop(meta, 'reconnectWait') !== undefined ? 'reconnectWait' : 'reconnectWaitSeconds';
   const reconnectWaitMs = Math.max(0, durationField(meta, reconnectName, DEFAULT_RECONNECT_WAIT_MS));
   const clientName = nonEmpty(prop(meta, 'clientName'));
-  const consumerID = nonEmpty(prop(meta, 'consumerID'));
   const ca = nonEmpty(prop(meta, 'caCert'));
   const cert = nonEmpty(prop(meta, 'clientCert'));
   const key = nonEmpty(prop(meta, 'clientKey'));
@@ -85,7 +84,6 @@ export function parseRabbitMqMetadata(meta: ComponentMetadata): RabbitMqSettings
     tls: { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) },
     saslExternal: boolProp(meta, 'saslExternal', false),
     ...(clientName !== undefined ? { clientName } : {}),
-    ...(consumerID !== undefined ? { consumerID } : {}),
     durable: boolProp(meta, 'durable', false),
     deletedWhenUnused: boolProp(meta, 'deletedWhenUnused', true),
     autoAck: boolProp(meta, 'autoAck', false),
