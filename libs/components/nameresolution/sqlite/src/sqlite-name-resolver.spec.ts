@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { buildSync } from 'esbuild';
 import { isNameResolverError } from '@tessera/spi';
 import type { NameResolver } from '@tessera/spi';
 import { createSqliteNameResolver, DEAD_AFTER_INTERVALS } from './sqlite-name-resolver';
@@ -206,6 +207,96 @@ describe('nameresolution.sqlite with a real second process', () => {
     await r.register({ appId: 'x', namespace: 'default', address: '127.0.0.1:1' }); // waits for the lock
     expect(await exited).toBe(0);
     expect(await resolveMany(r, 'x', 'default', 100)).toEqual(new Set(['127.0.0.1:1', '127.0.0.1:9']));
+  });
+});
+
+describe('nameresolution.sqlite: many runtimes starting at the same moment on a fresh file', () => {
+  // The resolver's own source, bundled so that real processes (true concurrency: one process
+  // cannot race itself, better-sqlite3 is synchronous) run init() and register() together.
+  const bundle = join(dir, 'nr-child.js');
+  beforeAll(() => {
+    const entry = join(dir, 'nr-child.ts');
+    writeFileSync(
+      entry,
+      `import { createSqliteNameResolver } from ${JSON.stringify(join(__dirname, 'index'))};
+       const [file, id, at] = process.argv.slice(2);
+       while (Date.now() < Number(at)) { /* line the processes up */ }
+       const r = createSqliteNameResolver({ name: 'nr', type: 'nameresolution.sqlite', version: 'v1', properties: { connectionString: file, busyTimeout: '100ms' }, appId: 'app' + id });
+       r.init()
+         .then(() => r.register({ appId: 'app' + id, namespace: 'default', address: '127.0.0.1:' + (20000 + Number(id)) }))
+         .then(() => process.stdout.write('ok\\n'), (e) => process.stdout.write('failed: ' + e.message + '\\n'))
+         .then(() => setTimeout(() => r.close(), 1500));`,
+    );
+    buildSync({ entryPoints: [entry], bundle: true, platform: 'node', outfile: bundle, external: ['better-sqlite3'], tsconfig: join(__dirname, '../../../../../tsconfig.base.json'), logLevel: 'error' });
+  });
+
+  /**
+   * Starts `n` processes that each open `file` and register at the same moment; `outcomes` is
+   * each one's first line ('ok' or 'failed: ...'); they stay registered ~1.5 s, then close.
+   */
+  function startTogether(file: string, n: number): { outcomes: Promise<string[]>; exited: Promise<unknown> } {
+    const at = Date.now() + 600;
+    const children = Array.from({ length: n }, (_, i) =>
+      spawn(process.execPath, [bundle, file, String(i + 1), String(at)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_PATH: join(require.resolve('better-sqlite3'), '../../..') },
+      }),
+    );
+    const outcomes = Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((res) => {
+            let out = '';
+            child.stdout.on('data', (d: Buffer) => {
+              out += d.toString();
+              if (out.includes('\n')) res(out.split('\n')[0] as string);
+            });
+            child.on('exit', () => res(out.trim() || 'exited without a word'));
+          }),
+      ),
+    );
+    const exited = Promise.all(children.map((c) => new Promise((res) => c.on('exit', res))));
+    return { outcomes, exited };
+  }
+
+  it('every process opens, migrates and registers (no "database is locked"), round after round; all are resolvable', async () => {
+    for (let round = 0; round < 3; round++) {
+      const file = join(dir, `together-${round}`, 'nr.db');
+      const { outcomes, exited } = startTogether(file, 6);
+      expect(await outcomes).toEqual(Array.from({ length: 6 }, () => 'ok'));
+      const r = await open({ connectionString: file, cacheTTL: '0' });
+      for (let i = 1; i <= 6; i++) expect(await r.resolve(`app${i}`, 'default')).toBe(`127.0.0.1:${20000 + i}`);
+      await r.close();
+      await exited;
+    }
+  }, 60_000);
+
+  it('init() waits out another process holding the fresh file locked instead of failing at once', async () => {
+    const file = newFile();
+    const script = `
+      const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+      const db = new Database(${JSON.stringify(file)});
+      db.exec('BEGIN EXCLUSIVE');
+      db.exec('CREATE TABLE other (x)');
+      process.stdout.write('locked\\n');
+      const until = Date.now() + 600;
+      while (Date.now() < until) {}
+      db.exec('COMMIT');
+      db.close();
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    await new Promise<void>((res, rej) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && res());
+      child.on('exit', () => rej(new Error('child exited before locking')));
+    });
+    const t0 = Date.now();
+    // busyTimeout 50 ms: the lock outlasts it many times over; the retries carry init through
+    const r = await open({ connectionString: file, busyTimeout: '50ms' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    await r.register({ appId: 'x', namespace: 'default', address: '127.0.0.1:1' });
+    expect(await r.resolve('x', 'default')).toBe('127.0.0.1:1');
+    expect(await exited).toBe(0);
   });
 });
 

@@ -21,7 +21,12 @@
 //
 // Concurrency: better-sqlite3 is synchronous, so each call runs to completion on the event loop.
 // Several processes share the file through WAL (readers never wait for the writer) and the busy
-// timeout (writers wait up to busyTimeout for each other). resolve() answers from a per-app cache
+// timeout (writers wait up to busyTimeout for each other). Start-up is where processes collide
+// most (several runtimes started together on a fresh TESSERA_HOME): switching the file to WAL
+// needs an exclusive lock and SQLite answers SQLITE_BUSY there without waiting for the busy
+// timeout, so opening (pragmas, WAL, tables) and the first registration are retried on
+// SQLITE_BUSY / SQLITE_LOCKED with jittered backoff (10 ms doubling to 250 ms) for up to
+// INIT_RETRY_MS (or 4 x busyTimeout when longer) before init() / register() give up. resolve() answers from a per-app cache
 // of live addresses for cacheTTL (1 s) and picks randomly inside it; misses are never cached.
 import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -36,6 +41,30 @@ import type { HostStatements } from './sqlite-nr-schema';
 
 /** Rows older than this many update intervals are deleted by the periodic cleanup. */
 export const DEAD_AFTER_INTERVALS = 10;
+
+/** How long init() and register() keep retrying a database that is busy (at least). */
+export const INIT_RETRY_MS = 5_000;
+
+/** SQLITE_BUSY, SQLITE_LOCKED and their extended codes (SQLITE_BUSY_RECOVERY, ...). */
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` until it does not fail as busy, or the budget is spent (then its last error). */
+async function retryBusy<T>(budgetMs: number, fn: () => T): Promise<T> {
+  const until = Date.now() + budgetMs;
+  for (let wait = 10; ; wait = Math.min(250, wait * 2)) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isBusy(e) || Date.now() >= until) throw e;
+    }
+    await sleep(Math.min(wait * (0.5 + Math.random()), Math.max(1, until - Date.now())));
+  }
+}
 
 interface Registration extends NameResolverRegistration {
   readonly registrationId: string;
@@ -62,20 +91,25 @@ class SqliteNameResolver implements NameResolver {
   async init(): Promise<void> {
     const cfg = parseSqliteNameResolverMetadata(this.meta);
     this.cfg = cfg;
-    this.guard(() => {
+    try {
       if (!cfg.inMemory) mkdirSync(dirname(resolvePath(cfg.filename)), { recursive: true });
-      const db = new Database(cfg.filename, { timeout: cfg.busyTimeoutMs });
-      try {
-        for (const [name, value] of cfg.pragmas) db.pragma(`${name} = ${value}`);
-        if (!cfg.inMemory && !cfg.disableWAL) db.pragma('journal_mode = WAL');
-        migrate(db, cfg);
-        this.st = createHostStatements(db, cfg);
-      } catch (e) {
-        db.close();
-        throw e;
-      }
-      this.db = db;
-    });
+      this.db = await retryBusy(this.retryBudget(), () => {
+        const db = new Database(cfg.filename, { timeout: cfg.busyTimeoutMs });
+        try {
+          for (const [name, value] of cfg.pragmas) db.pragma(`${name} = ${value}`);
+          // Another process may have switched the file already: reading the mode needs no lock.
+          if (!cfg.inMemory && !cfg.disableWAL && db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+          migrate(db, cfg);
+          this.st = createHostStatements(db, cfg);
+        } catch (e) {
+          db.close();
+          throw e;
+        }
+        return db;
+      });
+    } catch (e) {
+      throw asNameResolverError(e);
+    }
     if (cfg.cleanupIntervalMs > 0) {
       this.cleanup();
       this.cleanupTimer = setInterval(() => this.cleanup(), cfg.cleanupIntervalMs);
@@ -92,7 +126,11 @@ class SqliteNameResolver implements NameResolver {
       address: reg.address,
       registrationId: randomUUID(),
     };
-    this.guard(() => this.statements().register.run(registration.registrationId, reg.address, reg.appId, reg.namespace, unixSeconds()));
+    try {
+      await retryBusy(this.retryBudget(), () => this.statements().register.run(registration.registrationId, reg.address, reg.appId, reg.namespace, unixSeconds()));
+    } catch (e) {
+      throw asNameResolverError(e);
+    }
     this.registration = registration;
     this.cache.clear();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), cfg.updateIntervalSec * 1000 - cfg.timeoutMs);
@@ -193,9 +231,12 @@ class SqliteNameResolver implements NameResolver {
     try {
       return fn();
     } catch (e) {
-      if (isNameResolverError(e)) throw e;
-      throw new NameResolverError(`sqlite name resolver: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw asNameResolverError(e);
     }
+  }
+
+  private retryBudget(): number {
+    return Math.max(INIT_RETRY_MS, 4 * this.config().busyTimeoutMs);
   }
 
   private config(): SqliteNameResolverMetadata {
@@ -207,6 +248,12 @@ class SqliteNameResolver implements NameResolver {
     if (!this.st) throw new NameResolverError('sqlite name resolver is not initialized or already closed');
     return this.st;
   }
+}
+
+/** A driver error as the NameResolverError callers get ("sqlite name resolver: <message>"). */
+function asNameResolverError(e: unknown): Error {
+  if (isNameResolverError(e)) return e;
+  return new NameResolverError(`sqlite name resolver: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
 /** Factory registered as `nameresolution.sqlite` v1. Metadata is checked in init(). */
