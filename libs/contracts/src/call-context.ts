@@ -8,6 +8,13 @@ export interface CallContext {
   readonly namespace: string;
   /** Aborted when the caller goes away or the deadline passes. */
   readonly signal?: AbortSignal;
+  /**
+   * Contexts whose `signal` is made on first use (the edges', so that a call nothing cancels
+   * allocates nothing) also have this: the signal if it has been made, else undefined, without
+   * making it. Code that only passes a signal on when one exists (the internal transport's unary
+   * calls) reads this when present (`'signalIfMade' in ctx`), `signal` otherwise.
+   */
+  readonly signalIfMade?: AbortSignal;
   /** Absolute deadline in epoch milliseconds, when the caller set one. */
   readonly deadline?: number;
   /**

@@ -7,6 +7,8 @@ import { CommonErrors, DAPR_RPC_BLOCKS, DaprService, isApiError } from '@tessera
 import type { ApiError, CallContext, ConfigurationApi, EdgeOptions } from '@tessera/contracts';
 import { metadataToGrpc } from './metadata.mapper';
 import { encodeRichStatus } from './rich-status';
+import { GrpcCallContext } from './call-context';
+import type { CallLifetime } from './call-context';
 import { installFallbackHandler, invokeServiceHandler, proxyHandler } from './invoke.handlers';
 import { OpenStreams, serverStreamHandler } from './stream.handlers';
 import type { StreamHandlerDeps } from './stream.handlers';
@@ -79,12 +81,12 @@ export class GrpcEdge {
     });
   }
 
-  private ctxOf(md: grpc.Metadata): CallContext {
+  /** Identity and trace context; with `call`, a signal made on first use that fires when the call ends. */
+  private ctxOf(md: grpc.Metadata, call?: CallLifetime): CallContext {
     const tp = md.get('traceparent')[0];
-    const base = { appId: this.opts.appId, namespace: this.opts.namespace };
-    if (typeof tp !== 'string') return base;
+    if (typeof tp !== 'string') return new GrpcCallContext(this.opts.appId, this.opts.namespace, call);
     const ts = md.get('tracestate')[0];
-    return { ...base, traceparent: tp, tracestate: typeof ts === 'string' ? ts : undefined };
+    return new GrpcCallContext(this.opts.appId, this.opts.namespace, call, tp, typeof ts === 'string' ? ts : undefined);
   }
 
   /** The API-token check and API logging in front of a ready-made unary handler. */
@@ -109,7 +111,7 @@ export class GrpcEdge {
         return;
       }
       if (enableApiLogging) logger.info('gRPC API Called', { method: name });
-      fn(call.request, this.ctxOf(call.metadata), call.metadata).then(
+      fn(call.request, this.ctxOf(call.metadata, call), call.metadata).then(
         (res) => callback(null, res),
         (e: unknown) => callback(toServiceError(toError(e))),
       );

@@ -16,6 +16,7 @@ import { registerPubSubRoutes } from './pubsub.routes';
 import { registerBindingsRoutes } from './bindings.routes';
 import { registerUnbuiltRoutes } from './unbuilt.routes';
 import { invokeHandlers } from './invoke.routes';
+import { RequestContext } from './request-context';
 
 export type HttpEdgeOptions = EdgeOptions;
 
@@ -73,11 +74,12 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const { appId, namespace } = opts;
+  // Identity, trace context, and a signal made on first use that fires if the client goes away.
   const ctxOf = (req: FastifyRequest): CallContext => {
     const tp = req.headers['traceparent'];
-    if (typeof tp !== 'string') return { appId, namespace };
+    if (typeof tp !== 'string') return new RequestContext(appId, namespace, req.raw);
     const ts = req.headers['tracestate'];
-    return { appId, namespace, traceparent: tp, tracestate: typeof ts === 'string' ? ts : undefined };
+    return new RequestContext(appId, namespace, req.raw, tp, typeof ts === 'string' ? ts : undefined);
   };
 
   if (opts.apiToken) {

@@ -22,17 +22,35 @@ export function emptyRequestHeader(): RequestHeader {
 }
 
 /**
- * Fills `into` (reused by the client: encoding is synchronous) with the header of one call.
- * `timeoutMs` is the time left until ctx.deadline, 0 for none.
+ * The signal a unary call watches. A context whose signal is made on first use (the edges') is
+ * not made to make one: a short unary call passes on a signal that exists (a block asked for it)
+ * and otherwise goes without, so an edge request that nothing cancels costs no AbortController
+ * on either side of the transport. Streams always take ctx.signal: they live long enough for a
+ * cancel to matter.
  */
-export function toRequestHeader(method: number, ctx: CallContext, timeoutMs: number, into: RequestHeader = emptyRequestHeader()): RequestHeader {
+export function unarySignalOf(ctx: CallContext): AbortSignal | undefined {
+  return 'signalIfMade' in ctx ? ctx.signalIfMade : ctx.signal;
+}
+
+/**
+ * Fills `into` (reused by the client: encoding is synchronous) with the header of one call.
+ * `timeoutMs` is the time left until ctx.deadline, 0 for none; `cancellable`: the caller holds a
+ * signal it will send CANCEL for (default: ctx.signal is set).
+ */
+export function toRequestHeader(
+  method: number,
+  ctx: CallContext,
+  timeoutMs: number,
+  into: RequestHeader = emptyRequestHeader(),
+  cancellable: boolean = ctx.signal !== undefined,
+): RequestHeader {
   into.method = method;
   into.appId = ctx.appId;
   into.namespace = ctx.namespace;
   into.traceparent = ctx.traceparent ?? '';
   into.tracestate = ctx.tracestate ?? '';
   into.timeoutMs = timeoutMs;
-  into.cancellable = ctx.signal !== undefined;
+  into.cancellable = cancellable;
   into.trustDomain = ctx.trustDomain ?? '';
   return into;
 }

@@ -23,7 +23,7 @@
 // resolves with the head the method's `upgrade.attach` made, carrying the rest as a ClientStream.
 import { ApiError, GrpcCode } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
-import { emptyRequestHeader, MAX_TIMER_MS, toRequestHeader } from './call-context';
+import { emptyRequestHeader, MAX_TIMER_MS, toRequestHeader, unarySignalOf } from './call-context';
 import { ClientConnection, PendingCall } from './client-connection';
 import type { ConnectionOwner } from './client-connection';
 import { DuplexClientStream } from './client-duplex';
@@ -114,7 +114,7 @@ export class FramedClient implements ConnectionOwner {
   call<Req, Res>(m: MethodDef<never, Req, Res>, req: Req, ctx: CallContext, failure: FailureMapper = methodFailure): Promise<Res> {
     const md = m as MethodDef<never, unknown, unknown>;
     if (this.closed) return Promise.reject(failure(md, req, unreachable(this.serverLabel, this.address, 'the client is closed')));
-    const signal = ctx.signal;
+    const signal = unarySignalOf(ctx);
     if (signal !== undefined && signal.aborted) return Promise.reject(abortError(md, req, signal, failure));
     let timeoutMs = 0;
     if (ctx.deadline !== undefined) {
@@ -130,7 +130,7 @@ export class FramedClient implements ConnectionOwner {
     let frame: Uint8Array;
     try {
       const w = this.encoder.begin();
-      const h = toRequestHeader(m.id, ctx, timeoutMs, this.header);
+      const h = toRequestHeader(m.id, ctx, timeoutMs, this.header, signal !== undefined);
       if (upgradable) h.streamWindow = this.streamWindow;
       try {
         RequestHeader.encode(h, w.fork()).join();

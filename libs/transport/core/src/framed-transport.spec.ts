@@ -274,6 +274,43 @@ describe('framed transport', () => {
     ]);
   });
 
+  it('a context whose signal is made on first use: a unary call does not make it, but passes on one that was made', async () => {
+    class LazyCtx implements CallContext {
+      readonly appId = 'caller';
+      readonly namespace = 'ns';
+      made = 0;
+      private controller: AbortController | undefined;
+      get signalIfMade(): AbortSignal | undefined {
+        return this.controller?.signal;
+      }
+      get signal(): AbortSignal {
+        if (this.controller === undefined) {
+          this.made++;
+          this.controller = new AbortController();
+        }
+        return this.controller.signal;
+      }
+      abort(): void {
+        this.controller?.abort();
+      }
+    }
+    const lazy = new LazyCtx();
+    await client.call(ECHO_METHODS.echo, { text: 'quick', data: BINARY }, lazy);
+    expect(lazy.made).toBe(0);
+    expect(api.calls[0]?.ctx.signal).toBeUndefined(); // not cancellable: the server made no controller
+    // made by someone upstream: the call watches it, and a cancel reaches the server
+    const reasons: unknown[] = [];
+    api.echoHandler = (_r, c) => new Promise(() => c.signal?.addEventListener('abort', () => reasons.push(c.signal?.reason), { once: true }));
+    const made = new LazyCtx();
+    void made.signal;
+    const p = rejection(client.call(ECHO_METHODS.echo, { text: 'c', data: BINARY }, made));
+    while (api.calls.length < 2) await tick();
+    made.abort();
+    expect((await p).grpcCode).toBe(GrpcCode.CANCELLED);
+    while (reasons.length < 1) await tick();
+    expect(made.made).toBe(1);
+  });
+
   it('oversized frames are refused on the side that would send them', async () => {
     await client.close();
     client = new FramedClient(`127.0.0.1:${port}`, ECHO_SERVICE, { maxFrameBytes: 1024 });
