@@ -26,6 +26,14 @@ function classOf(contentType: string): 'cloudevent' | 'json' | 'text' | 'binary'
   return 'other';
 }
 
+/** A member by Go's encoding/json rules: the exact name first, else a case-insensitive match (`entryID`). */
+function member(o: { [k: string]: Json }, name: string): Json | undefined {
+  if (Object.prototype.hasOwnProperty.call(o, name)) return o[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
+  return undefined;
+}
+
 /** Index just past the JSON value starting at `i` (whitespace already skipped). */
 function skipValue(s: string, i: number): number {
   const c = s[i];
@@ -80,7 +88,8 @@ function rawEvents(s: string): Array<string | undefined> {
         i = skipWs(s, keyEnd);
         i = skipWs(s, i + 1); // ':'
         const end = skipValue(s, i);
-        if (key === 'event') raw = s.slice(i, end);
+        // Go matches `event` case-insensitively; an exact `event` wins over e.g. `Event`
+        if (key === 'event' || (raw === undefined && key.toLowerCase() === 'event')) raw = s.slice(i, end);
         i = skipWs(s, end);
         if (s[i] === ',') i = skipWs(s, i + 1);
       }
@@ -108,14 +117,14 @@ export function parseBulkBody(body: Buffer | undefined, pubsub: string, topic: s
   const seen = new Set<string>();
   return parsed.map((item, idx) => {
     if (!isObject(item)) throw fail(`entry ${idx} is not a JSON object`);
-    const entryId = item['entryId'];
+    const entryId = member(item, 'entryId');
     if (typeof entryId !== 'string' || entryId === '') throw fail(`entryId is missing in entry ${idx}`);
     if (seen.has(entryId)) throw fail(`entryId ${entryId} is duplicated`);
     seen.add(entryId);
-    const ct = item['contentType'];
+    const ct = member(item, 'contentType');
     if (ct !== undefined && ct !== null && typeof ct !== 'string') throw fail(`contentType of entry ${entryId} must be a string`);
     const contentType = typeof ct === 'string' ? ct : '';
-    const md = item['metadata'];
+    const md = member(item, 'metadata');
     const metadata: Record<string, string> = {};
     if (md !== undefined && md !== null) {
       if (!isObject(md)) throw fail(`metadata of entry ${entryId} must be a JSON object`);
@@ -124,7 +133,7 @@ export function parseBulkBody(body: Buffer | undefined, pubsub: string, topic: s
         metadata[k] = v;
       }
     }
-    const event = item['event'];
+    const event = member(item, 'event');
     let bytes: Buffer;
     switch (classOf(contentType)) {
       case 'binary':
