@@ -122,7 +122,7 @@ export const BROKERS: readonly Broker[] = [
   { name: 'embedded (pubsub.sqlite)', component: () => undefined },
   { name: 'redis', port: 6379, component: (n) => yaml(n, 'pubsub.redis', { redisHost: 'localhost:6379', processingTimeout: '5s', redeliverInterval: '1s' }) },
   { name: 'rabbitmq', port: 5672, component: (n) => yaml(n, 'pubsub.rabbitmq', { connectionString: 'amqp://guest:guest@localhost:5672', durable: 'true', deletedWhenUnused: 'false', requeueInFailure: 'true' }) },
-  { name: 'mqtt3', port: 1883, component: (n) => yaml(n, 'pubsub.mqtt3', { url: 'tcp://localhost:1883', qos: '1', consumerID: `{uuid}` }) },
+  { name: 'mqtt3', port: 1883, component: (n) => yaml(n, 'pubsub.mqtt3', { url: 'tcp://localhost:1883', qos: '1' }) },
   { name: 'jetstream', port: 4222, component: (n) => yaml(n, 'pubsub.jetstream', { natsURL: 'nats://localhost:4222', streamName: `tessera-e2e-${randomUUID().slice(0, 8)}` }) },
 ];
 
