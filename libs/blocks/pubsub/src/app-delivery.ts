@@ -201,9 +201,11 @@ export class AppPubSubDelivery {
     let failures = 0;
     while (!this.stop.signal.aborted) {
       try {
-        const it = this.opts.api
-          .subscribe({ pubsubName: spec.pubsubName, topic: spec.topic, metadata: { ...spec.metadata }, deadLetterTopic: spec.deadLetterTopic ?? '' }, this.ctx)
-          [Symbol.asyncIterator]();
+        const stream = this.opts.api.subscribe(
+          { pubsubName: spec.pubsubName, topic: spec.topic, metadata: { ...spec.metadata }, deadLetterTopic: spec.deadLetterTopic ?? '' },
+          this.ctx,
+        );
+        const it = stream[Symbol.asyncIterator]();
         const first = await it.next();
         if (first.done === true) throw new Error('the subscription ended before it started');
         const subscriptionId = first.value.subscriptionId;

@@ -27,7 +27,9 @@ class Spy implements PubSub {
   readonly outcomes: Array<'resolved' | 'rejected' | 'abandoned'> = [];
   private handler: PubSubHandler | undefined;
   fail = false;
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    // nothing to connect
+  }
   features() {
     return [] as const;
   }
@@ -48,7 +50,9 @@ class Spy implements PubSub {
       (e: unknown) => void this.outcomes.push(isPubSubAbandon(e) ? 'abandoned' : 'rejected'),
     );
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // nothing to release
+  }
 }
 
 function components(pubsub: PubSub, metadata: Record<string, string> = {}, name = 'ps'): PubSubComponents {

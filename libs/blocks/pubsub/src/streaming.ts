@@ -72,7 +72,8 @@ export class StreamingSubscriptions implements AppStreamingSubscriptions {
     const api = this.opts.api;
     const now = this.opts.now ?? Date.now;
     const log = this.opts.logger;
-    const owner = this;
+    const open = this.open_;
+    const declared = this.opts.declared;
     /** TopicEventRequest id -> the deliveries sent under it, oldest first. */
     const waiting = new Map<string, TopicDelivery[]>();
     let subscriptionId = '';
@@ -82,8 +83,8 @@ export class StreamingSubscriptions implements AppStreamingSubscriptions {
     };
 
     async function* events(): AsyncGenerator<TopicEventRequest> {
-      if (owner.open_.has(key) || owner.opts.declared?.(req.pubsubName, req.topic) === true) throw alreadySubscribed(req.pubsubName, req.topic);
-      owner.open_.add(key);
+      if (open.has(key) || declared?.(req.pubsubName, req.topic) === true) throw alreadySubscribed(req.pubsubName, req.topic);
+      open.add(key);
       try {
         const rawPayload = isRaw(req.metadata);
         const it = api.subscribe({ pubsubName: req.pubsubName, topic: req.topic, metadata: req.metadata, deadLetterTopic: req.deadLetterTopic ?? '' }, ctx);
@@ -111,7 +112,7 @@ export class StreamingSubscriptions implements AppStreamingSubscriptions {
           yield id === ev.id ? ev : { ...ev, id };
         }
       } finally {
-        owner.open_.delete(key);
+        open.delete(key);
         waiting.clear();
       }
     }
