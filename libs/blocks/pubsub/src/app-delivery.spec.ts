@@ -1,0 +1,304 @@
+// AppPubSubDelivery over a real PubSubBlock on pubsub.in-memory and fake app channels (HTTP and
+// gRPC): discovery, routing, verdicts and what they do to the message (ack, dead letter, back to
+// the broker), the inbound retry policy, expiry, bulk batches, resubscribing after the stream
+// breaks, and streaming subscriptions.
+import {
+  ApiError,
+  AppCallbackStatusError,
+  GrpcCode,
+  HTTPExtension_Verb,
+  TopicEventResponse_TopicEventResponseStatus,
+} from '@tessera/contracts';
+import type {
+  AppCallbackMethod,
+  AppChannel,
+  CallContext,
+  InternalInvokeRequest,
+  InternalInvokeResponse,
+  PubSubApi,
+  TopicDelivery,
+} from '@tessera/contracts';
+import { createInMemoryPubSub } from '@tessera/pubsub-in-memory';
+import type { PubSub } from '@tessera/spi';
+import { AppPubSubDelivery } from './app-delivery';
+import type { PubSubDeliveryPolicy } from './app-delivery';
+import { PubSubBlock } from './pubsub.block';
+import { PubSubComponents, parseTopicScopes } from './pubsub-components';
+import { StreamingSubscriptions } from './streaming';
+import type { SubscriptionSpec } from './subscriptions';
+
+const APP = 'app1';
+const ctx: CallContext = { appId: APP, namespace: '' };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+interface Call {
+  path: string;
+  body: Record<string, unknown> | unknown[];
+  headers: Record<string, string>;
+  contentType: string;
+}
+
+/** An HTTP app: `/dapr/subscribe` answers `subscriptions`; every other POST is recorded and answered by `answer`. */
+class HttpApp implements AppChannel {
+  readonly protocol = 'http';
+  readonly calls: Call[] = [];
+  answer: (c: Call) => { status: number; body?: unknown } = () => ({ status: 200 });
+  constructor(private readonly subscriptions: unknown) {}
+  healthy(): boolean {
+    return true;
+  }
+  async invokeMethod(req: InternalInvokeRequest): Promise<InternalInvokeResponse> {
+    const m = req.message;
+    if (m?.method === 'dapr/subscribe' && m.httpExtension?.verb === HTTPExtension_Verb.GET) return reply(200, this.subscriptions);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.metadata)) headers[k] = v.values[0] ?? '';
+    const call: Call = { path: m?.method ?? '', body: JSON.parse(Buffer.from(m?.data?.value ?? Buffer.alloc(0)).toString()) as Call['body'], headers, contentType: m?.contentType ?? '' };
+    this.calls.push(call);
+    const a = this.answer(call);
+    return reply(a.status, a.body);
+  }
+}
+
+function reply(status: number, body?: unknown): InternalInvokeResponse {
+  return {
+    status: { code: status, message: '', details: [] },
+    headers: {},
+    trailers: {},
+    message: { data: { typeUrl: '', value: Buffer.from(body === undefined ? '' : JSON.stringify(body)) }, contentType: 'application/json' },
+  };
+}
+
+function block(pubsub: PubSub, metadata: Record<string, string> = {}): PubSubBlock {
+  return new PubSubBlock(
+    new PubSubComponents([{ name: 'ps', type: 'pubsub.in-memory', version: 'v1', pubsub, scopes: [], topics: parseTopicScopes(metadata), consumerId: undefined, nativeTtl: false }]),
+  );
+}
+
+async function memory(): Promise<PubSub> {
+  const m = createInMemoryPubSub({ name: 'ps', type: 'pubsub.in-memory', version: 'v1', properties: {}, appId: '' });
+  await m.init();
+  return m;
+}
+
+const publish = (api: PubSubApi, topic: string, data: unknown, metadata: Record<string, string> = {}) =>
+  api.publish({ pubsubName: 'ps', topic, data: Buffer.from(JSON.stringify(data)), dataContentType: 'application/json', metadata }, ctx);
+
+/** Retries up to `attempts` times, like a constant retry policy with no delay. */
+const retries = (attempts: number): PubSubDeliveryPolicy => ({
+  async run<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        return await fn(new AbortController().signal);
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last;
+  },
+});
+
+describe('AppPubSubDelivery (HTTP app)', () => {
+  const open: AppPubSubDelivery[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((d) => d.close()));
+  });
+  function start(api: PubSubApi, app: AppChannel, declarative: SubscriptionSpec[] = [], policy?: PubSubDeliveryPolicy): AppPubSubDelivery {
+    const d = new AppPubSubDelivery({ api, channel: app, appId: APP, namespace: '', declarative, inboundPolicy: policy ? () => policy : undefined, retryBackoffMs: { initial: 10, max: 50 } });
+    open.push(d);
+    return d;
+  }
+
+  it('reads /dapr/subscribe, delivers CloudEvents to the route with broker metadata as headers', async () => {
+    const api = block(await memory());
+    const app = new HttpApp([{ pubsubname: 'ps', topic: 'orders', route: '/orders' }]);
+    const d = start(api, app);
+    await d.start();
+    await until(() => d.subscriptions()[0]?.live === true, 'subscribed');
+    await publish(api, 'orders', { n: 1 }, { 'x-custom': 'yes' });
+    await until(() => app.calls.length === 1, 'delivery');
+    const c = app.calls[0] as Call;
+    expect(c.path).toBe('orders');
+    expect(c.contentType).toBe('application/cloudevents+json');
+    expect(c.body).toMatchObject({ data: { n: 1 }, topic: 'orders', pubsubname: 'ps', source: APP, type: 'com.dapr.event.sent' });
+    expect(c.headers['pubsubName']).toBe('ps');
+    expect(c.headers['x-custom']).toBe('yes');
+  });
+
+  it('routes by rules, then the default; no match drops the event (to the dead-letter topic when set)', async () => {
+    const api = block(await memory());
+    const app = new HttpApp([
+      { pubsubname: 'ps', topic: 't', routes: { rules: [{ match: 'event.data.kind == "a"', path: '/a' }] }, deadLetterTopic: 'dlq' },
+      { pubsubname: 'ps', topic: 'dlq', route: '/dead' },
+    ]);
+    const d = start(api, app);
+    await d.start();
+    await until(() => d.subscriptions().every((s) => s.live), 'subscribed');
+    await publish(api, 't', { kind: 'a' });
+    await publish(api, 't', { kind: 'b' });
+    await until(() => app.calls.length === 2, 'two deliveries');
+    expect(app.calls.map((c) => [c.path, (c.body as { data: { kind: string } }).data.kind]).sort()).toEqual([
+      ['a', 'a'],
+      ['dead', 'b'],
+    ]);
+  });
+
+  it('DROP and 404 dead-letter; RETRY is retried by the inbound policy, then dead-lettered', async () => {
+    const api = block(await memory());
+    const app = new HttpApp([
+      { pubsubname: 'ps', topic: 'in', route: '/in', deadLetterTopic: 'dlq' },
+      { pubsubname: 'ps', topic: 'dlq', route: '/dead' },
+    ]);
+    app.answer = (c) => {
+      if (c.path !== 'in') return { status: 200 };
+      const kind = (c.body as { data: { kind: string } }).data.kind;
+      if (kind === 'drop') return { status: 200, body: { status: 'DROP' } };
+      if (kind === 'missing') return { status: 404 };
+      return { status: 200, body: { status: 'RETRY' } };
+    };
+    const d = start(api, app, [], retries(3));
+    await d.start();
+    await until(() => d.subscriptions().every((s) => s.live), 'subscribed');
+    for (const kind of ['drop', 'missing', 'retry']) await publish(api, 'in', { kind });
+    await until(() => app.calls.filter((c) => c.path === 'dead').length === 3, 'three dead letters');
+    const attempts = (kind: string) => app.calls.filter((c) => c.path === 'in' && (c.body as { data: { kind: string } }).data.kind === kind).length;
+    expect([attempts('drop'), attempts('missing'), attempts('retry')]).toEqual([1, 1, 3]);
+  });
+
+  it('an expired event is not delivered', async () => {
+    const api = block(await memory());
+    const app = new HttpApp([{ pubsubname: 'ps', topic: 'ttl', route: '/ttl' }]);
+    const d = new AppPubSubDelivery({ api, channel: app, appId: APP, namespace: '', declarative: [], now: () => Date.now() + 120_000 });
+    open.push(d);
+    await d.start();
+    await until(() => d.subscriptions()[0]?.live === true, 'subscribed');
+    await publish(api, 'ttl', { old: true }, { ttlInSeconds: '60' });
+    await publish(api, 'ttl', { fresh: true });
+    await until(() => app.calls.length === 1, 'the fresh one');
+    await sleep(50);
+    expect(app.calls.map((c) => (c.body as { data: unknown }).data)).toEqual([{ fresh: true }]);
+  });
+
+  it('bulk subscriptions deliver batches and settle each entry by its status', async () => {
+    const api = block(await memory());
+    const app = new HttpApp([{ pubsubname: 'ps', topic: 'b', route: '/b', bulkSubscribe: { enabled: true, maxMessagesCount: 5, maxAwaitDurationMs: 100 }, deadLetterTopic: 'bdlq' }, { pubsubname: 'ps', topic: 'bdlq', route: '/dead' }]);
+    app.answer = (c) => {
+      if (c.path !== 'b') return { status: 200 };
+      const entries = (c.body as { entries: Array<{ entryId: string; event: { data: { i: number } } }> }).entries;
+      return { status: 200, body: { statuses: entries.map((e) => ({ entryId: e.entryId, status: e.event.data.i === 3 ? 'DROP' : 'SUCCESS' })) } };
+    };
+    const d = start(api, app);
+    await d.start();
+    await until(() => d.subscriptions().every((s) => s.live), 'subscribed');
+    for (let i = 0; i < 7; i++) await publish(api, 'b', { i });
+    await until(() => app.calls.filter((c) => c.path === 'b').reduce((n, c) => n + (c.body as { entries: unknown[] }).entries.length, 0) === 7, 'seven entries');
+    await until(() => app.calls.some((c) => c.path === 'dead'), 'the dropped one dead-lettered');
+    const batches = app.calls.filter((c) => c.path === 'b');
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    expect(batches[0]?.body).toMatchObject({ type: 'com.dapr.event.sent.bulk', topic: 'b', pubsubname: 'ps' });
+    expect(app.calls.filter((c) => c.path === 'dead').map((c) => (c.body as { data: { i: number } }).data.i)).toEqual([3]);
+  });
+
+  it('subscribes again after the stream breaks (pubsub-svc restarted)', async () => {
+    const api = block(await memory());
+    let failures = 2;
+    const flaky: PubSubApi = {
+      ...api,
+      publish: api.publish.bind(api),
+      settle: api.settle.bind(api),
+      listComponents: api.listComponents.bind(api),
+      bulkPublish: api.bulkPublish.bind(api),
+      subscribe: (req, c) => {
+        if (failures > 0) {
+          failures--;
+          return {
+            [Symbol.asyncIterator]: () => ({
+              next: () => Promise.reject(new ApiError({ code: 'ERR_INTERNAL', message: 'connection lost', httpStatus: 503, grpcCode: GrpcCode.UNAVAILABLE })),
+            }),
+          };
+        }
+        return api.subscribe(req, c);
+      },
+    };
+    const app = new HttpApp([{ pubsubname: 'ps', topic: 'r', route: '/r' }]);
+    const d = start(flaky, app);
+    await d.start();
+    await until(() => d.subscriptions()[0]?.live === true, 'subscribed after two failures');
+    await publish(api, 'r', { ok: 1 });
+    await until(() => app.calls.length === 1, 'delivery');
+  });
+});
+
+describe('AppPubSubDelivery (gRPC app)', () => {
+  it('lists subscriptions with ListTopicSubscriptions and delivers OnTopicEvent; UNIMPLEMENTED drops', async () => {
+    const api = block(await memory());
+    const events: Array<{ path: string; id: string; data: string; topic: string }> = [];
+    let unimplemented = false;
+    const app: AppChannel = {
+      protocol: 'grpc',
+      healthy: () => true,
+      invokeMethod: () => Promise.reject(new Error('not used')),
+      callback: async <Req, Res>(method: AppCallbackMethod<Req, Res>, req: Req): Promise<Res> => {
+        if (method.path.endsWith('/ListTopicSubscriptions')) {
+          return { subscriptions: [{ pubsubName: 'ps', topic: 'g', metadata: {}, routes: { rules: [], default: '/g' }, deadLetterTopic: '', bulkSubscribe: undefined }] } as Res;
+        }
+        const r = req as unknown as { path: string; id: string; data: Buffer; topic: string };
+        events.push({ path: r.path, id: r.id, data: r.data.toString(), topic: r.topic });
+        if (unimplemented) throw new AppCallbackStatusError(12, 'no', method.path);
+        return { status: TopicEventResponse_TopicEventResponseStatus.SUCCESS } as Res;
+      },
+    };
+    const d = new AppPubSubDelivery({ api, channel: app, appId: APP, namespace: '', declarative: [] });
+    await d.start();
+    await until(() => d.subscriptions()[0]?.live === true, 'subscribed');
+    await publish(api, 'g', { x: 1 });
+    await until(() => events.length === 1, 'event');
+    expect(events[0]).toMatchObject({ path: '/g', topic: 'g', data: '{"x":1}' });
+    unimplemented = true;
+    await publish(api, 'g', { x: 2 });
+    await until(() => events.length === 2, 'second event');
+    await d.close();
+  });
+});
+
+describe('StreamingSubscriptions', () => {
+  it('marks subscribed, hands out events, settles by the client status; a second one is refused', async () => {
+    const api = block(await memory());
+    const subs = new StreamingSubscriptions({ api });
+    const s = subs.open({ pubsubName: 'ps', topic: 's', metadata: {}, deadLetterTopic: 'sdlq' }, ctx);
+    const it = s[Symbol.asyncIterator]();
+    expect((await it.next()).value?.id).toBe('');
+    const dlq = api.subscribe({ pubsubName: 'ps', topic: 'sdlq', metadata: {}, deadLetterTopic: '' }, { ...ctx, appId: 'watcher' })[Symbol.asyncIterator]();
+    await dlq.next();
+    await publish(api, 's', { n: 1 });
+    const ev = (await it.next()).value;
+    expect(ev?.topic).toBe('s');
+    expect(JSON.parse(ev?.data.toString() ?? '')).toEqual({ n: 1 });
+    s.processed(ev?.id ?? '', TopicEventResponse_TopicEventResponseStatus.DROP);
+    const dead = (await dlq.next()).value as TopicDelivery;
+    expect(JSON.parse(dead.data.toString())).toMatchObject({ data: { n: 1 } });
+    const second = subs.open({ pubsubName: 'ps', topic: 's', metadata: {} }, ctx)[Symbol.asyncIterator]();
+    await expect(second.next()).rejects.toMatchObject({ message: 'already subscribed to pubsub "ps" topic "s"' });
+    await it.return?.(undefined);
+    await dlq.return?.();
+    // closed: the topic can be subscribed again
+    const third = subs.open({ pubsubName: 'ps', topic: 's', metadata: {} }, ctx)[Symbol.asyncIterator]();
+    expect((await third.next()).value?.id).toBe('');
+    await third.return?.(undefined);
+  });
+
+  it('refuses a topic the app already subscribes declaratively or programmatically', async () => {
+    const api = block(await memory());
+    const subs = new StreamingSubscriptions({ api, declared: (p, t) => p === 'ps' && t === 'taken' });
+    const it = subs.open({ pubsubName: 'ps', topic: 'taken', metadata: {} }, ctx)[Symbol.asyncIterator]();
+    await expect(it.next()).rejects.toMatchObject({ grpcCode: GrpcCode.ALREADY_EXISTS });
+  });
+});
