@@ -275,7 +275,7 @@ describe.each(backends.filter((b) => b.skip === undefined))('HTTP bad input on $
     });
 
     it.each([
-      ['POST', '/v1.0/publish/pubsub/orders'],
+      ['POST', '/v1.0-alpha1/crypto/store/encrypt'],
       ['POST', '/v1.0-alpha1/jobs/job1'],
       ['GET', '/v1.0-beta1/workflows/dapr/wf-1'],
       ['GET', '/v1.0/actors/t/id/state/k'],
