@@ -20,7 +20,7 @@ export { InvokeErrors } from './errors/invoke.errors';
 export type { CatalogEntry } from './errors/catalog';
 export type { StateApi, RegisteredComponent } from './api/state.api';
 export { STATE_API } from './api/state.api';
-export type { MetadataApi, RuntimeMetadata, RuntimeLifecycle, AppConnectionInfo, AppHealthInfo, EdgeOptions, EdgeLogger } from './api/runtime.api';
+export type { MetadataApi, RuntimeMetadata, SubscriptionInfo, RuntimeLifecycle, AppConnectionInfo, AppHealthInfo, EdgeOptions, EdgeLogger } from './api/runtime.api';
 export { METADATA_API, RUNTIME_LIFECYCLE } from './api/runtime.api';
 export {
   Etag,

@@ -25,7 +25,8 @@ import type { BindingsApi } from '@tessera/contracts';
 import { BindingsModule, bindingsDeliveryProviders, bindingsListedOrSkipped } from './bindings.module';
 import { APP_STREAMING_SUBSCRIPTIONS, PUBSUB_API } from '@tessera/contracts';
 import type { AppStreamingSubscriptions, PubSubApi } from '@tessera/contracts';
-import { PubSubModule, pubsubDeliveryProviders } from './pubsub.module';
+import { APP_PUBSUB_DELIVERY, PubSubModule, pubsubDeliveryProviders, subscriptionInfos } from './pubsub.module';
+import type { AppPubSubDelivery, StreamingSubscriptions } from '@tessera/block-pubsub';
 import { LOGGER, RUNTIME_CONFIG } from './tokens';
 import { TESSERA_VERSION } from './version';
 
@@ -122,7 +123,19 @@ export class GatewayModule {
         ...pubsubDeliveryProviders(),
         {
           provide: METADATA_API,
-          inject: [RUNTIME_CONFIG, STATE_API, CONCRETE_APP_CHANNEL, SECRETS_API, LOCK_API, CONFIGURATION_API, LOGGER, PUBSUB_API, BINDINGS_API],
+          inject: [
+            RUNTIME_CONFIG,
+            STATE_API,
+            CONCRETE_APP_CHANNEL,
+            SECRETS_API,
+            LOCK_API,
+            CONFIGURATION_API,
+            LOGGER,
+            PUBSUB_API,
+            BINDINGS_API,
+            APP_PUBSUB_DELIVERY,
+            APP_STREAMING_SUBSCRIPTIONS,
+          ],
           useFactory: (
             config: RuntimeConfig,
             state: StateApi,
@@ -133,12 +146,22 @@ export class GatewayModule {
             logger: Logger,
             pubsub: PubSubApi,
             bindings: BindingsApi,
+            delivery: AppPubSubDelivery | null,
+            streaming: StreamingSubscriptions,
           ): MetadataApi => {
             const hc = config.appHealthCheck;
             return new MetadataBlock({
               appId: config.appId,
               runtimeVersion: TESSERA_VERSION,
-              sources: [state, secrets, lock, listedOrSkipped(configuration, logger), listedOrSkipped(pubsub, logger), bindingsListedOrSkipped(bindings, logger)],
+              sources: [
+                state,
+                secrets,
+                lock,
+                listedOrSkipped(configuration, logger),
+                listedOrSkipped(pubsub, logger, 'pub/sub components'),
+                bindingsListedOrSkipped(bindings, logger),
+              ],
+              subscriptions: () => subscriptionInfos(delivery, streaming),
               appHealthy: channel && hc.enabled ? () => channel.healthy() : undefined,
               appConnection: config.appPort
                 ? {

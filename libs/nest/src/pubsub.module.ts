@@ -10,7 +10,7 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { BeforeApplicationShutdown, DynamicModule, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_STREAMING_SUBSCRIPTIONS, PUBSUB_API } from '@tessera/contracts';
-import type { AppChannel, PubSubApi } from '@tessera/contracts';
+import type { AppChannel, PubSubApi, SubscriptionInfo } from '@tessera/contracts';
 import { AppPubSubDelivery, PubSubBlock, PubSubComponents, StreamingSubscriptions, closePubSubs, loadPubSubs, subscriptionsFromResources } from '@tessera/block-pubsub';
 import type { Logger } from '@tessera/observability';
 import { pubSubFactory } from '@tessera/registry';
@@ -161,4 +161,25 @@ export function pubsubDeliveryProviders(): Provider[] {
     },
     PubSubDeliveryLifecycle,
   ];
+}
+
+/** What the metadata API lists: the delivered subscriptions, then the streaming ones. */
+export function subscriptionInfos(delivery: AppPubSubDelivery | null, streaming: StreamingSubscriptions): SubscriptionInfo[] {
+  const out: SubscriptionInfo[] = [];
+  for (const { spec } of delivery?.subscriptions() ?? []) {
+    const rules = spec.rules.map((r) => ({ match: r.match, path: r.path }));
+    if (spec.defaultPath !== undefined) rules.push({ match: '', path: spec.defaultPath });
+    out.push({
+      pubsubname: spec.pubsubName,
+      topic: spec.topic,
+      metadata: { ...spec.metadata },
+      rules,
+      deadLetterTopic: spec.deadLetterTopic ?? '',
+      type: spec.source === 'declarative' ? 'DECLARATIVE' : 'PROGRAMMATIC',
+    });
+  }
+  for (const s of streaming.active()) {
+    out.push({ pubsubname: s.pubsubName, topic: s.topic, metadata: { ...s.metadata }, rules: [], deadLetterTopic: s.deadLetterTopic ?? '', type: 'STREAMING' });
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // The metadata API of one gateway: who this runtime is, what it loaded, and the extended
 // attributes apps set with PUT /v1.0/metadata/{key}. Component lists come from the block APIs,
 // so in split mode they reflect what the remote services loaded for this app.
-import type { AppConnectionInfo, CallContext, MetadataApi, RegisteredComponent, RuntimeMetadata } from '@tessera/contracts';
+import type { AppConnectionInfo, CallContext, MetadataApi, RegisteredComponent, RuntimeMetadata, SubscriptionInfo } from '@tessera/contracts';
 
 /** Anything that can list the components it serves to an app (every block API can). */
 export interface ComponentSource {
@@ -16,6 +16,8 @@ export interface MetadataBlockOptions {
   /** The app's current health when checks are enabled (reported in appConnectionProperties.health). */
   readonly appHealthy?: () => boolean;
   readonly sources: readonly ComponentSource[];
+  /** The app's pub/sub subscriptions now. */
+  readonly subscriptions?: () => readonly SubscriptionInfo[];
 }
 
 export class MetadataBlock implements MetadataApi {
@@ -36,6 +38,7 @@ export class MetadataBlock implements MetadataApi {
       components: lists.flat(),
       extended: Object.fromEntries(this.extended),
       appConnectionProperties: this.appConnection(),
+      subscriptions: this.opts.subscriptions?.() ?? [],
     };
   }
 

@@ -63,9 +63,14 @@ function isRaw(metadata: Readonly<Record<string, string>>): boolean {
 }
 
 export class StreamingSubscriptions implements AppStreamingSubscriptions {
-  private readonly open_ = new Set<string>();
+  private readonly open_ = new Map<string, SubscribeTopicEventsRequestInitialAlpha1>();
 
   constructor(private readonly opts: StreamingSubscriptionsOptions) {}
+
+  /** The streaming subscriptions open now (metadata API). */
+  active(): SubscribeTopicEventsRequestInitialAlpha1[] {
+    return [...this.open_.values()];
+  }
 
   open(req: SubscribeTopicEventsRequestInitialAlpha1, ctx: CallContext): StreamingSubscription {
     const key = `${ctx.appId}\u0000${req.pubsubName}\u0000${req.topic}`;
@@ -84,7 +89,7 @@ export class StreamingSubscriptions implements AppStreamingSubscriptions {
 
     async function* events(): AsyncGenerator<TopicEventRequest> {
       if (open.has(key) || declared?.(req.pubsubName, req.topic) === true) throw alreadySubscribed(req.pubsubName, req.topic);
-      open.add(key);
+      open.set(key, req);
       try {
         const rawPayload = isRaw(req.metadata);
         const it = api.subscribe({ pubsubName: req.pubsubName, topic: req.topic, metadata: req.metadata, deadLetterTopic: req.deadLetterTopic ?? '' }, ctx);

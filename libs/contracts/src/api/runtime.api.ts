@@ -28,6 +28,16 @@ export interface AppConnectionInfo {
 }
 
 /** What GET /v1.0/metadata and gRPC GetMetadata report (spec/http-api.md section 11). */
+/** One subscription of the app, as the metadata API lists it. */
+export interface SubscriptionInfo {
+  readonly pubsubname: string;
+  readonly topic: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly rules: ReadonlyArray<{ readonly match: string; readonly path: string }>;
+  readonly deadLetterTopic: string;
+  readonly type: 'DECLARATIVE' | 'PROGRAMMATIC' | 'STREAMING';
+}
+
 export interface RuntimeMetadata {
   readonly id: string;
   readonly runtimeVersion: string;
@@ -35,6 +45,8 @@ export interface RuntimeMetadata {
   readonly components: readonly RegisteredComponent[];
   readonly extended: Readonly<Record<string, string>>;
   readonly appConnectionProperties?: AppConnectionInfo;
+  /** The app's pub/sub subscriptions (declarative, programmatic, streaming). */
+  readonly subscriptions?: readonly SubscriptionInfo[];
 }
 
 export interface MetadataApi {

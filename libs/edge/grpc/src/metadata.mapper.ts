@@ -1,5 +1,5 @@
 // RuntimeMetadata (the API's view) -> GetMetadataResponse (the gRPC message).
-import { ActorRuntime_ActorRuntimeStatus } from '@tessera/contracts';
+import { ActorRuntime_ActorRuntimeStatus, PubsubSubscriptionType } from '@tessera/contracts';
 import type { GetMetadataResponse, RuntimeMetadata } from '@tessera/contracts';
 
 export function metadataToGrpc(m: RuntimeMetadata): GetMetadataResponse {
@@ -9,7 +9,14 @@ export function metadataToGrpc(m: RuntimeMetadata): GetMetadataResponse {
     activeActorsCount: [],
     registeredComponents: m.components.map((c) => ({ name: c.name, type: c.type, version: c.version, capabilities: [...c.capabilities] })),
     extendedMetadata: { ...m.extended },
-    subscriptions: [],
+    subscriptions: (m.subscriptions ?? []).map((x) => ({
+      pubsubName: x.pubsubname,
+      topic: x.topic,
+      metadata: { ...x.metadata },
+      rules: { rules: x.rules.map((r) => ({ match: r.match, path: r.path })) },
+      deadLetterTopic: x.deadLetterTopic,
+      type: PubsubSubscriptionType[x.type],
+    })),
     httpEndpoints: [],
     appConnectionProperties: app
       ? {
