@@ -5,6 +5,8 @@ import { bootApps, bootRuntime, bootStateSvc, processIo } from '@tessera/nest';
 import { bootSecretsSvc } from '@tessera/nest';
 import { bootLockSvc } from '@tessera/nest';
 import { bootConfigurationSvc } from '@tessera/nest';
+import { bootPubSubSvc } from '@tessera/nest';
+import { bootBindingsSvc } from '@tessera/nest';
 import { runtimeHelp } from '@tessera/runtime-core';
 
 const USAGE = `Usage: tessera <command> [flags]
@@ -17,9 +19,18 @@ Commands:
   stop        Stop apps started with 'tessera run': --app-id <id> or -f <run file>.
   runtime     Start the all-in-one runtime (like daprd): the Dapr HTTP and gRPC APIs and every
               building block in one process. With no flags it runs on embedded defaults
-              (a durable SQLite state store in .tessera/). Takes daprd's flags.
-  gateway     Start one app's gateway only; with --state-svc-address the state block is remote.
-  state-svc   Start the state building block as a service for gateways in split mode.
+              (durable SQLite stores in .tessera/: statestore, lockstore, pubsub).
+              Takes daprd's flags.
+  gateway     Start one app's gateway only; each --<block>-svc-address (--state-svc-address,
+              --pubsub-svc-address, ...) sends that block's calls to its service.
+  state-svc   Start the state building block as a service for gateways in split mode
+              (port 50101); gateways use it with --state-svc-address.
+  pubsub-svc  Start the publish and subscribe building block as a service for gateways in split
+              mode (port 50102); gateways use it with --pubsub-svc-address. Without
+              --resources-path it serves the embedded pubsub (SQLite in .tessera/pubsub.db).
+  bindings-svc
+              Start the bindings building block (output and input bindings) as a service for
+              gateways in split mode (port 50103); gateways use it with --bindings-svc-address.
   secrets-svc Start the secrets building block as a service for gateways in split mode
               (port 50104); gateways use it with --secrets-svc-address.
   lock-svc    Start the distributed lock building block as a service for gateways in split mode
@@ -35,7 +46,10 @@ Examples:
   npx tessera runtime
   npx tessera runtime --app-id orders --resources-path ./components
   npx tessera state-svc --resources-path ./components --port 50101
+  npx tessera pubsub-svc --resources-path ./components --port 50102
+  npx tessera bindings-svc --resources-path ./components --port 50103
   npx tessera gateway --app-id orders --state-svc-address 127.0.0.1:50101
+  npx tessera gateway --app-id orders --app-port 3000 --pubsub-svc-address 127.0.0.1:50102
   npx tessera secrets-svc --resources-path ./components --port 50104
   npx tessera lock-svc --resources-path ./components --port 50106
   npx tessera configuration-svc --resources-path ./components --port 50105
@@ -92,6 +106,12 @@ switch (command) {
     break;
   case 'state-svc':
     void bootStateSvc(processIo(rest));
+    break;
+  case 'pubsub-svc':
+    void bootPubSubSvc(processIo(rest));
+    break;
+  case 'bindings-svc':
+    void bootBindingsSvc(processIo(rest));
     break;
   case undefined:
   case 'help':

@@ -6,9 +6,13 @@
 // Kubernetes example app work when run as plain processes on loopback. Last, the compose Component
 // files run against the loopback Redis and PostgreSQL (skipped loudly when unreachable).
 //
-// The building-block services (state-svc, secrets-svc, configuration-svc, lock-svc) are checked
-// alike, from the BLOCK_SVCS table: each has its port, its gateway flag, and its own Component
-// files (a compose folder, ConfigMap keys) that validate as its block only.
+// The building-block services (state-svc, pubsub-svc, bindings-svc, secrets-svc,
+// configuration-svc, lock-svc) are checked alike, from the BLOCK_SVCS table: each has its port,
+// its gateway flag, and its own Component files (a compose folder, ConfigMap keys) that validate
+// as its block only. The compose brokers (RabbitMQ, Mosquitto, NATS JetStream, Kafka) are checked
+// through the pub/sub and binding files that use them: every pub/sub of the compose folder
+// delivers to an app through the gateway and pubsub-svc on the loopback brokers (Kafka only with
+// KAFKA_BROKERS set).
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -17,13 +21,20 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } fr
 import { dirname, join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { Client } from 'pg';
+import * as amqp from 'amqplib';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import {
+  KNOWN_BINDING_TYPES,
   KNOWN_CONFIGURATION_TYPES,
   KNOWN_LOCK_TYPES,
+  KNOWN_PUBSUB_TYPES,
   KNOWN_SECRET_STORE_TYPES,
   KNOWN_STATE_TYPES,
+  bindingVersions,
   configurationStoreVersions,
   lockStoreVersions,
+  pubSubVersions,
   secretStoreVersions,
   stateStoreVersions,
 } from '@tessera/registry';
@@ -34,6 +45,7 @@ import { inMemoryStateYaml } from './support/components';
 import { redisWriter } from './support/configuration';
 import { ROOT, freePort, resourcesDir, startApp, tempDir, waitHttp, waitPort } from './support/processes';
 import type { TesseraProcess } from './support/processes';
+import { brokerSkipReason } from './support/pubsub';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -53,12 +65,12 @@ const CLI = join(ROOT, 'dist/apps/cli/main.js');
 
 interface BlockSvc {
   /** The compose service, the Kubernetes Deployment/Service/HPA and the CLI subcommand. */
-  readonly name: 'state-svc' | 'secrets-svc' | 'configuration-svc' | 'lock-svc';
+  readonly name: 'state-svc' | 'pubsub-svc' | 'bindings-svc' | 'secrets-svc' | 'configuration-svc' | 'lock-svc';
   /** Its fixed internal port (deploy/README.md: 50100 + n). */
   readonly port: number;
   /** The gateway's flag for its address, and the RuntimeConfig field it sets. */
   readonly flag: string;
-  readonly configKey: 'stateSvcAddress' | 'secretsSvcAddress' | 'configurationSvcAddress' | 'lockSvcAddress';
+  readonly configKey: 'stateSvcAddress' | 'pubsubSvcAddress' | 'bindingsSvcAddress' | 'secretsSvcAddress' | 'configurationSvcAddress' | 'lockSvcAddress';
   /** The component category it runs (`secretstores` for secretstores.local.file). */
   readonly block: string;
   /** Its component types and their versions, from @tessera/registry. */
@@ -67,6 +79,8 @@ interface BlockSvc {
   readonly compose: readonly { name: string; type: string }[];
   /** Its keys of the tessera-components ConfigMap. */
   readonly configMapKeys: readonly string[];
+  /** The components of those keys (the cluster example has Redis only, no PostgreSQL or brokers). */
+  readonly cluster: readonly { name: string; type: string }[];
 }
 const typesOf = (types: readonly string[], versions: (t: string) => readonly string[]): Record<string, readonly string[]> =>
   Object.fromEntries(types.map((t) => [t, versions(t)]));
@@ -83,6 +97,39 @@ const BLOCK_SVCS: readonly BlockSvc[] = [
       { name: 'statestore', type: 'state.redis' },
     ],
     configMapKeys: ['statestore.yaml'],
+    cluster: [{ name: 'statestore', type: 'state.redis' }],
+  },
+  {
+    name: 'pubsub-svc',
+    port: 50102,
+    flag: '--pubsub-svc-address',
+    configKey: 'pubsubSvcAddress',
+    block: 'pubsub',
+    knownTypes: typesOf(KNOWN_PUBSUB_TYPES, pubSubVersions),
+    compose: [
+      { name: 'pubsub-jetstream', type: 'pubsub.jetstream' },
+      { name: 'pubsub-kafka', type: 'pubsub.kafka' },
+      { name: 'pubsub-mqtt', type: 'pubsub.mqtt3' },
+      { name: 'pubsub-rabbitmq', type: 'pubsub.rabbitmq' },
+      { name: 'pubsub', type: 'pubsub.redis' },
+    ],
+    configMapKeys: ['pubsub.yaml'],
+    cluster: [{ name: 'pubsub', type: 'pubsub.redis' }],
+  },
+  {
+    name: 'bindings-svc',
+    port: 50103,
+    flag: '--bindings-svc-address',
+    configKey: 'bindingsSvcAddress',
+    block: 'bindings',
+    knownTypes: typesOf(KNOWN_BINDING_TYPES, bindingVersions),
+    compose: [
+      { name: 'cron', type: 'bindings.cron' },
+      { name: 'orders-queue', type: 'bindings.rabbitmq' },
+      { name: 'redisbinding', type: 'bindings.redis' },
+    ],
+    configMapKeys: ['redisbinding.yaml'],
+    cluster: [{ name: 'redisbinding', type: 'bindings.redis' }],
   },
   {
     name: 'secrets-svc',
@@ -93,6 +140,7 @@ const BLOCK_SVCS: readonly BlockSvc[] = [
     knownTypes: typesOf(KNOWN_SECRET_STORE_TYPES, secretStoreVersions),
     compose: [{ name: 'secretstore', type: 'secretstores.local.file' }],
     configMapKeys: ['secretstore.yaml'],
+    cluster: [{ name: 'secretstore', type: 'secretstores.local.file' }],
   },
   {
     name: 'configuration-svc',
@@ -103,6 +151,7 @@ const BLOCK_SVCS: readonly BlockSvc[] = [
     knownTypes: typesOf(KNOWN_CONFIGURATION_TYPES, configurationStoreVersions),
     compose: [{ name: 'configstore', type: 'configuration.redis' }],
     configMapKeys: ['configstore.yaml'],
+    cluster: [{ name: 'configstore', type: 'configuration.redis' }],
   },
   {
     name: 'lock-svc',
@@ -113,9 +162,12 @@ const BLOCK_SVCS: readonly BlockSvc[] = [
     knownTypes: typesOf(KNOWN_LOCK_TYPES, lockStoreVersions),
     compose: [{ name: 'lockstore', type: 'lock.redis' }],
     configMapKeys: ['lockstore.yaml'],
+    cluster: [{ name: 'lockstore', type: 'lock.redis' }],
   },
 ];
 const BLOCK_SVC_NAMES = BLOCK_SVCS.map((b) => b.name);
+/** The broker services of docker-compose.yml beside redis and postgres. */
+const BROKERS = ['kafka', 'mosquitto', 'nats', 'rabbitmq'];
 /** Where each service's compose Component files live (its bind mount's source). */
 const composeFolder = (b: BlockSvc): string => `deploy/compose/resources/${b.name}`;
 /** The `secretsFile` metadata value of a secretstores.local.file Component document. */
@@ -297,7 +349,7 @@ beforeAll(() => {
 describe('docker-compose.yml', () => {
   it('is well formed: images or builds, ports, volumes, depends_on and healthchecks', () => {
     for (const key of Object.keys(compose)) expect(['name', 'services', 'volumes', 'networks', 'configs', 'secrets'].includes(key) || key.startsWith('x-')).toBe(true);
-    expect(Object.keys(services).sort()).toEqual(['gateway', 'postgres', 'redis', ...BLOCK_SVC_NAMES].sort());
+    expect(Object.keys(services).sort()).toEqual(['gateway', 'postgres', 'redis', ...BROKERS, ...BLOCK_SVC_NAMES].sort());
     const volumes = isObj(compose['volumes']) ? Object.keys(compose['volumes']) : [];
     for (const [name, raw] of Object.entries(services)) {
       const s = obj(raw, name);
@@ -322,6 +374,8 @@ describe('docker-compose.yml', () => {
     }
     const dependsOn = (name: string): string[] => Object.keys(obj(svc(name)['depends_on'] ?? {}, 'depends_on')).sort();
     expect(dependsOn('state-svc')).toEqual(['postgres', 'redis']);
+    expect(dependsOn('pubsub-svc')).toEqual([...BROKERS, 'redis'].sort()); // a pub/sub on each
+    expect(dependsOn('bindings-svc')).toEqual(['rabbitmq', 'redis']); // orders-queue, redisbinding
     expect(dependsOn('secrets-svc')).toEqual([]); // a file in its own mount
     expect(dependsOn('configuration-svc')).toEqual(['redis']);
     expect(dependsOn('lock-svc')).toEqual(['redis']);
@@ -361,6 +415,39 @@ describe('docker-compose.yml', () => {
     expect(svc('postgres')['environment']).toMatchObject({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' });
   });
 
+  it('the brokers: RabbitMQ with its management UI, Mosquitto anonymous on 1883, NATS with JetStream, a single-node KRaft Kafka', () => {
+    expect(svc('rabbitmq')['image']).toMatch(/^rabbitmq:[\w.-]*management/);
+    expect(list(svc('rabbitmq')['ports']).map(String)).toEqual(['127.0.0.1:15672:15672']);
+    const conf = list(svc('mosquitto')['volumes'])
+      .map((v) => (typeof v === 'string' ? undefined : obj(v, 'volume')))
+      .find((v) => v?.['target'] === '/mosquitto/config/mosquitto.conf');
+    expect(conf).toMatchObject({ type: 'bind', read_only: true });
+    const lines = read(String(conf?.['source'])).split('\n').map((l) => l.trim());
+    expect(lines).toEqual(expect.arrayContaining(['listener 1883', 'allow_anonymous true']));
+    expect(strings(svc('nats')['command'], 'nats.command')).toContain('-js');
+    const kafka = obj(svc('kafka')['environment'], 'kafka.environment');
+    expect(kafka).toMatchObject({ KAFKA_PROCESS_ROLES: 'broker,controller', KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093', KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 1 });
+    expect(String(kafka['KAFKA_ADVERTISED_LISTENERS']).split(',')).toContain('PLAINTEXT://kafka:9092'); // what other containers dial
+    for (const b of BROKERS) expect({ b, healthcheck: svc(b)['healthcheck'] }).toEqual({ b, healthcheck: expect.anything() });
+  });
+
+  it('every host:port in the compose Component files is a compose service on its port', () => {
+    const PORTS: Record<string, number> = { redis: 6379, postgres: 5432, rabbitmq: 5672, mosquitto: 1883, nats: 4222, kafka: 9092 };
+    const seen = new Set<string>();
+    for (const { file, doc } of deployDocs.filter((d) => d.file.startsWith('deploy/compose/'))) {
+      for (const m of list(obj(doc['spec'], 'spec')['metadata']).map((x) => obj(x, 'metadata item'))) {
+        const value = String(m['value'] ?? '');
+        const hostPort = /^(?:[a-z]+:\/\/)?(?:[^@/\s]*@)?([a-z][\w-]*):(\d+)(?:\/.*)?$/.exec(value) ?? /\bhost=([a-z][\w-]*)\b.*\bport=(\d+)/.exec(value);
+        if (hostPort === null) continue;
+        const [, host, port] = hostPort as unknown as [string, string, string];
+        expect({ file, host, known: host in PORTS, service: Object.keys(services).includes(host) }).toEqual({ file, host, known: true, service: true });
+        expect({ file, host, port: Number(port) }).toEqual({ file, host, port: PORTS[host] });
+        seen.add(host);
+      }
+    }
+    expect([...seen].sort()).toEqual(Object.keys(PORTS).sort()); // every backend is used by some component
+  });
+
   it("the secret store's secretsFile is a JSON object in secrets-svc's read-only mount", () => {
     const secretsSvc = BLOCK_SVCS.find((b) => b.name === 'secrets-svc') as BlockSvc;
     const mount = list(svc('secrets-svc')['volumes']).map((v) => obj(v, 'volume'))[0] as Obj;
@@ -376,14 +463,18 @@ describe('tessera command lines in docker-compose.yml, deploy/kubernetes and the
     expect(commandLines.map((c) => c.argv[0])).toEqual([
       // docker-compose.yml, in service order
       'state-svc',
+      'pubsub-svc',
+      'bindings-svc',
       'secrets-svc',
       'configuration-svc',
       'lock-svc',
       'gateway',
       // deploy/kubernetes, in file name order
+      'bindings-svc',
       'configuration-svc',
       'lock-svc',
       'gateway',
+      'pubsub-svc',
       'secrets-svc',
       'state-svc',
       'runtime',
@@ -594,7 +685,7 @@ describe('deploy/', () => {
     const data = obj(one('ConfigMap', 'tessera-components')['data'], 'data');
     const dir = resourcesDir(Object.fromEntries(configMapMount(b.name).keys.map((k) => [k, String(data[k])])));
     const components = await loadFolder(b, dir, String(kustomization['namespace']));
-    expect(components).toEqual(b.compose.filter((c) => c.name !== 'statestore-pg')); // no PostgreSQL in the cluster example
+    expect(components).toEqual(b.cluster);
   });
 });
 
@@ -698,9 +789,10 @@ interface Split {
 
 /**
  * Runs the compose command lines: every block service with its port moved and `resources` as
- * its --resources-path, then the gateway with its addresses pointed at them.
+ * its --resources-path, then the gateway with its addresses pointed at them and, when `appPort`
+ * is given, `--app-port` added (as the compose file says to do for an app).
  */
-async function startSplit(resources: Readonly<Record<BlockSvcName, string>>): Promise<Split> {
+async function startSplit(resources: Readonly<Record<BlockSvcName, string>>, appPort?: number): Promise<Split> {
   const ports = {} as Record<BlockSvcName, number>;
   for (const b of BLOCK_SVCS) ports[b.name] = await freePort();
   const httpPort = await freePort();
@@ -716,6 +808,10 @@ async function startSplit(resources: Readonly<Record<BlockSvcName, string>>): Pr
     args = withFlag(args, b.flag, `127.0.0.1:${ports[b.name]}`);
   }
   args = withFlag(withFlag(args, '--dapr-http-port', String(httpPort)), '--dapr-grpc-port', String(await freePort()));
+  if (appPort !== undefined) {
+    expect(args).not.toContain('--app-port');
+    args = withFlag(args, '--app-port', String(appPort));
+  }
   const gateway = startApp('cli', ['gateway', ...args]);
   procs.push(gateway);
   const http = `http://127.0.0.1:${httpPort}`;
@@ -733,6 +829,98 @@ function composeFiles(b: BlockSvc): Record<string, string> {
     files[f] = read(`${composeFolder(b)}/${f}`).split(inContainer).join(onHost);
   }
   return files;
+}
+
+/** What the event app behind the gateway received. */
+interface EventApp {
+  readonly port: number;
+  /** CloudEvents delivered to POST /events/<pubsub>. */
+  readonly events: { pubsub: string; event: Obj }[];
+  /** Input binding events (POST /<binding>) and requests to /webhook, with their bodies. */
+  readonly requests: { path: string; method: string; body: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * An app as the gateway sees one: `GET /dapr/subscribe` lists `subscriptions` (each routed to
+ * /events/<pubsub>), `OPTIONS /<binding>` answers 200 for the input bindings it takes, everything
+ * it receives is recorded and answered 200. Other paths: 404.
+ */
+async function startEventApp(subscriptions: readonly { pubsub: string; topic: string }[], inputBindings: readonly string[]): Promise<EventApp> {
+  const events: { pubsub: string; event: Obj }[] = [];
+  const requests: { path: string; method: string; body: string }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0] as string;
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.method === 'GET' && path === '/dapr/subscribe') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(subscriptions.map((x) => ({ pubsubname: x.pubsub, topic: x.topic, route: `events/${x.pubsub}` }))));
+        return;
+      }
+      if (req.method === 'POST' && path.startsWith('/events/')) {
+        events.push({ pubsub: path.slice('/events/'.length), event: obj(JSON.parse(body), 'CloudEvent') });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
+      const name = path.slice(1);
+      if (inputBindings.includes(name) || name === 'webhook') {
+        if (req.method !== 'OPTIONS') requests.push({ path, method: req.method ?? '', body });
+        res.writeHead(200).end();
+        return;
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    events,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Publishes `{ run, n }` to pubsub/topic through the gateway every 500 ms until the app has
+ * received one (a subscription opens a little after the gateway is up), and returns that event.
+ */
+async function publishUntilDelivered(http: string, app: EventApp, pubsub: string, topic: string, run: string): Promise<Obj> {
+  const sent: number[] = [];
+  let next = 0;
+  return until(`an event of ${pubsub}/${topic} at the app`, 45_000, async () => {
+    const got = app.events.find((e) => e.pubsub === pubsub && e.event['topic'] === topic);
+    if (got !== undefined) return got.event;
+    if (sent.length === 0 || Date.now() >= next) {
+      const n = sent.length;
+      const res = await fetch(`${http}/v1.0/publish/${pubsub}/${topic}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run, n }) });
+      expect({ pubsub, status: res.status, body: res.ok ? '' : await res.text() }).toEqual({ pubsub, status: 204, body: '' });
+      sent.push(n);
+      next = Date.now() + 500;
+    }
+    return undefined;
+  });
+}
+
+/** A delivered event is the CloudEvent of one of our publishes on that pub/sub and topic. */
+function expectOurEvent(event: Obj, pubsub: string, topic: string, run: string): void {
+  expect(event).toMatchObject({ pubsubname: pubsub, topic, specversion: '1.0', datacontenttype: 'application/json', data: { run, n: expect.any(Number) } });
+}
+
+async function invokeBinding(http: string, name: string, body: unknown): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${http}/v1.0/bindings/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.text() };
 }
 
 const exampleSecrets = (): Obj => obj(JSON.parse(read('deploy/compose/resources/secrets-svc/secrets.json')), 'secrets.json');
@@ -775,22 +963,49 @@ async function saveAndGet(http: string, store: string, key: string): Promise<unk
   return value;
 }
 
+const componentYaml = (name: string, type: string, metadata: Record<string, string>): string =>
+  `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: ${type}\n  version: v1\n  metadata:${
+    Object.keys(metadata).length === 0 ? ' []' : ''
+  }\n${Object.entries(metadata)
+    .map(([k, v]) => `    - name: ${k}\n      value: ${JSON.stringify(v)}\n`)
+    .join('')}`;
+
 describe('the compose command lines run as plain processes (ports moved, backends replaced)', () => {
   let split: Split;
+  let app: EventApp;
   const RUN = `compose-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    // No Redis or PostgreSQL here: in-memory state and lock stores; the compose secret store
-    // itself (a file); configuration-svc with no store (there is no in-memory configuration type).
+    // No backends here: in-memory state, lock and pub/sub; the compose secret store itself (a
+    // file); configuration-svc with no store (there is no in-memory configuration type); a cron
+    // and an HTTP binding on bindings-svc. The gateway gets --app-port of an app in this process.
+    app = await startEventApp([{ pubsub: 'pubsub', topic: `${RUN}-orders` }], ['cron']);
     split = await startSplit({
       'state-svc': resourcesDir({ 'statestore.yaml': inMemoryStateYaml('statestore') }),
       'secrets-svc': resourcesDir(composeFiles(BLOCK_SVCS.find((b) => b.name === 'secrets-svc') as BlockSvc)),
       'configuration-svc': resourcesDir({}),
-      'lock-svc': resourcesDir({
-        'lockstore.yaml': 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: lockstore\nspec:\n  type: lock.in-memory\n  version: v1\n  metadata: []\n',
+      'lock-svc': resourcesDir({ 'lockstore.yaml': componentYaml('lockstore', 'lock.in-memory', {}) }),
+      'pubsub-svc': resourcesDir({ 'pubsub.yaml': componentYaml('pubsub', 'pubsub.in-memory', {}) }),
+      'bindings-svc': resourcesDir({
+        'cron.yaml': componentYaml('cron', 'bindings.cron', { schedule: '@every 1s' }),
+        'webhook.yaml': componentYaml('webhook', 'bindings.http', { url: `http://127.0.0.1:${app.port}/webhook` }),
       }),
-    });
+    }, app.port);
   }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('delivers a published event to the app through the gateway and pubsub-svc', async () => {
+    expectOurEvent(await publishUntilDelivered(split.http, app, 'pubsub', `${RUN}-orders`, RUN), 'pubsub', `${RUN}-orders`, RUN);
+  });
+
+  it('sends an output binding call through bindings-svc, and delivers the cron input binding to the app', async () => {
+    expect(await invokeBinding(split.http, 'webhook', { operation: 'create', data: { run: RUN } })).toEqual({ status: 200, body: '' });
+    expect(app.requests.filter((r) => r.path === '/webhook')).toEqual([{ path: '/webhook', method: 'POST', body: JSON.stringify({ run: RUN }) }]);
+    await until('a cron tick at the app', 10_000, () => (app.requests.some((r) => r.path === '/cron' && r.method === 'POST') ? true : undefined));
+  });
 
   it('serves state through the gateway and state-svc', async () => {
     expect(await saveAndGet(split.http, 'statestore', `${RUN}-k`)).toEqual({ from: 'compose.spec' });
@@ -872,17 +1087,34 @@ describe('the compose command lines run as plain processes (ports moved, backend
 
 // ---- the compose Component files against real backends ----------------------------------------
 
-const backendSkip = redisSkipReason() ?? postgresSkipReason();
-if (backendSkip !== undefined) console.warn(`!!! compose Component files on loopback Redis/PostgreSQL SKIPPED: ${backendSkip}`);
+// The compose brokers on loopback (the compose host names replaced); Kafka only when
+// KAFKA_BROKERS names one, else pubsub-kafka.yaml is left out of the run (and its test skipped).
+const LOOPBACK_BROKERS = [
+  { name: 'rabbitmq', port: 5672, component: () => undefined },
+  { name: 'mosquitto', port: 1883, component: () => undefined },
+  { name: 'nats', port: 4222, component: () => undefined },
+];
+const backendSkip = redisSkipReason() ?? postgresSkipReason() ?? LOOPBACK_BROKERS.map(brokerSkipReason).find((r) => r !== undefined);
+if (backendSkip !== undefined) console.warn(`!!! compose Component files on loopback Redis/PostgreSQL/brokers SKIPPED: ${backendSkip}`);
 const describeBackends = backendSkip === undefined ? describe : describe.skip;
+const kafkaBrokers = process.env['KAFKA_BROKERS'];
+const kafkaSkip = kafkaBrokers ? undefined : 'KAFKA_BROKERS not set';
+if (backendSkip === undefined && kafkaSkip !== undefined) console.warn(`!!! compose pubsub-kafka.yaml left out of the loopback run: ${kafkaSkip}`);
+const COMPOSE_PUBSUBS = (BLOCK_SVCS.find((b) => b.name === 'pubsub-svc') as BlockSvc).compose.map((c) => c.name);
 
-describeBackends(`the compose Component files on loopback Redis and PostgreSQL${backendSkip ? ` — SKIPPED: ${backendSkip}` : ''}`, () => {
+describeBackends(`the compose Component files on loopback Redis, PostgreSQL, RabbitMQ, Mosquitto and NATS${backendSkip ? ` — SKIPPED: ${backendSkip}` : ''}`, () => {
   const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const table = `tessera_compose_${suffix}`;
   const configKey = `tessera_compose_cfg_${suffix}`;
+  const topic = `tessera-compose-${suffix}`;
+  const stream = `tessera-compose-${suffix}`;
+  const queue = `tessera-compose-orders-${suffix}`;
+  const bindingKey = `tessera_compose_binding_${suffix}`;
+  const pubsubs = COMPOSE_PUBSUBS.filter((n) => n !== 'pubsub-kafka' || kafkaSkip === undefined);
   let http: string;
+  let app: EventApp;
 
-  /** Each service's compose files with the hosts pointed at the test backends, and tables of this run. */
+  /** Each service's compose files with the hosts pointed at the test backends, and tables, streams and queues of this run. */
   function loopbackResources(): Record<BlockSvcName, string> {
     const redis = new URL(testRedisUrl());
     const pg = new URL(testPostgresUrl());
@@ -891,32 +1123,79 @@ describeBackends(`the compose Component files on loopback Redis and PostgreSQL${
     for (const b of BLOCK_SVCS) {
       const files = composeFiles(b);
       for (const [f, original] of Object.entries(files)) {
+        if (f === 'pubsub-kafka.yaml' && kafkaBrokers === undefined) {
+          delete files[f];
+          continue;
+        }
         let text = original.split('value: redis:6379').join(`value: "${redis.hostname}:${redis.port || 6379}"`);
         if (text.includes('host=postgres')) {
           text = text.replace('host=postgres', `host=${pg.hostname}`).replace('port=5432', `port=${pg.port || 5432}`);
           text += `    - name: tableName\n      value: ${table}\n    - name: metadataTableName\n      value: ${table}_meta\n`;
         }
+        text = text.split('@rabbitmq:5672').join('@127.0.0.1:5672').split('tcp://mosquitto:1883').join('tcp://127.0.0.1:1883');
+        if (text.includes('nats://nats:4222')) text = text.replace('nats://nats:4222', 'nats://127.0.0.1:4222') + `    - name: streamName\n      value: ${stream}\n`;
+        if (kafkaBrokers !== undefined) text = text.split('value: kafka:9092').join(`value: ${JSON.stringify(kafkaBrokers)}`);
+        if (f === 'orders-queue.yaml') text = text.replace('value: orders\n', `value: ${queue}\n`);
         files[f] = text;
       }
       all.push(...Object.values(files));
       dirs[b.name] = resourcesDir(files);
     }
-    expect(all.join('')).not.toMatch(/redis:6379|host=postgres|value: \/resources\//);
+    expect(all.join('')).not.toMatch(/redis:6379|host=postgres|@rabbitmq:|mosquitto:1883|nats:\/\/nats:|value: kafka:|value: orders\n|value: \/resources\//);
     return dirs;
   }
 
   beforeAll(async () => {
-    ({ http } = await startSplit(loopbackResources()));
-  }, 60_000);
+    app = await startEventApp(
+      pubsubs.map((pubsub) => ({ pubsub, topic })),
+      ['orders-queue'],
+    );
+    ({ http } = await startSplit(loopbackResources(), app.port));
+  }, 90_000);
 
   afterAll(async () => {
+    await app?.close();
     const c = new Client({ connectionString: testPostgresUrl() });
     await c.connect();
     await c.query(`DROP TABLE IF EXISTS ${table}, ${table}_meta`);
     await c.end();
     const writer = redisWriter();
-    await writer.del(configKey).catch(() => undefined);
+    for (const key of [configKey, topic, bindingKey]) await writer.del(key).catch(() => undefined);
     await writer.close();
+    // This run's queues and exchange (RabbitMQ: durable, kept when unused) and stream (NATS).
+    const amqpConn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672').catch(() => undefined);
+    if (amqpConn !== undefined) {
+      for (const q of [queue, `myapp-${topic}`]) {
+        const ch = await amqpConn.createChannel();
+        await ch.deleteQueue(q).catch(() => undefined);
+        await ch.close().catch(() => undefined);
+      }
+      const ch = await amqpConn.createChannel();
+      await ch.deleteExchange(topic).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+      await amqpConn.close();
+    }
+    const nc = await natsConnect({ servers: '127.0.0.1:4222' }).catch(() => undefined);
+    if (nc !== undefined) {
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+      await nc.close();
+    }
+  }, 30_000);
+
+  if (kafkaSkip !== undefined) it.skip(`pubsub-kafka delivers a published event (skipped: ${kafkaSkip})`, () => undefined);
+  it.each(pubsubs)('%s delivers a published event to the app through the gateway and pubsub-svc', async (pubsub) => {
+    expectOurEvent(await publishUntilDelivered(http, app, pubsub, topic, suffix), pubsub, topic, suffix);
+  });
+
+  it('orders-queue: a message sent through the output binding reaches the app through the input binding', async () => {
+    expect(await invokeBinding(http, 'orders-queue', { operation: 'create', data: { run: suffix } })).toEqual({ status: 204, body: '' });
+    const got = await until('the orders-queue event at the app', 20_000, () => app.requests.find((r) => r.path === '/orders-queue'));
+    expect(got).toEqual({ path: '/orders-queue', method: 'POST', body: JSON.stringify({ run: suffix }) });
+  });
+
+  it('redisbinding creates and gets a key in Redis', async () => {
+    expect(await invokeBinding(http, 'redisbinding', { operation: 'create', data: 'hello', metadata: { key: bindingKey } })).toEqual({ status: 204, body: '' });
+    expect(await invokeBinding(http, 'redisbinding', { operation: 'get', metadata: { key: bindingKey } })).toEqual({ status: 200, body: '"hello"' });
   });
 
   it.each(['statestore', 'statestore-pg'])('%s saves and reads back', async (store) => {
