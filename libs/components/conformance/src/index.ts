@@ -13,3 +13,4 @@ export { describeConfigurationConformance } from './configuration.conformance';
 export { ConfigurationApiStore } from './configuration-api-store';
 export type { PubSubConformanceOptions, RecordedMessage } from './pubsub.conformance';
 export { describePubSubConformance, PubSubRecorder, withDeadline } from './pubsub.conformance';
+export { PubSubApiComponent } from './pubsub-api-component';

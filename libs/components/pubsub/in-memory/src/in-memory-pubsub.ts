@@ -163,7 +163,10 @@ class InMemoryPubSub implements PubSub {
       });
       return;
     }
-    const g = m.group;
+    // The group may have been replaced meanwhile (the member's group emptied and was dropped, then
+    // a new subscription of the same group created it again): the message goes to the live one.
+    const key = `${m.group.pattern}\u0000${m.group.consumerGroup}`;
+    const g = this.groups.get(key) ?? m.group;
     const other = this.closed ? undefined : g.pick(m);
     if (other) {
       other.deliver(env);
@@ -175,7 +178,7 @@ class InMemoryPubSub implements PubSub {
       g.parked.shift();
       this.host?.logger?.warn('pubsub.in-memory: too many abandoned messages waiting for a subscriber; dropped the oldest', fields);
     }
-    if (!this.groups.has(`${g.pattern}\u0000${g.consumerGroup}`)) this.groups.set(`${g.pattern}\u0000${g.consumerGroup}`, g);
+    if (!this.groups.has(key)) this.groups.set(key, g);
   }
 
   private dropIfIdle(g: Group): void {
