@@ -18,6 +18,7 @@ import type {
   PubSubApi,
   TopicDelivery,
 } from '@tessera/contracts';
+import { getEventListeners, getMaxListeners } from 'node:events';
 import { createInMemoryPubSub } from '@tessera/pubsub-in-memory';
 import type { PubSub } from '@tessera/spi';
 import { AppPubSubDelivery } from './app-delivery';
@@ -234,6 +235,58 @@ describe('AppPubSubDelivery (HTTP app)', () => {
     await until(() => d.subscriptions()[0]?.live === true, 'subscribed after two failures');
     await publish(api, 'r', { ok: 1 });
     await until(() => app.calls.length === 1, 'delivery');
+  });
+});
+
+/** The signal's listener warning limit, 0 = none (Node 20's getMaxListeners throws on a limit of 0). */
+function listenerLimit(signal: AbortSignal): number {
+  try {
+    return getMaxListeners(signal);
+  } catch {
+    return 0;
+  }
+}
+
+describe('AppPubSubDelivery under load', () => {
+  /**
+   * Holds every delivery to /busy, listening on the call's signal meanwhile as the real app
+   * channel does, and records, per call, whether that signal's listeners passed the limit at
+   * which Node prints "MaxListenersExceededWarning: Possible EventTarget memory leak".
+   */
+  class HoldingApp extends HttpApp {
+    readonly held: Array<() => void> = [];
+    readonly overLimit: string[] = [];
+    override async invokeMethod(req: InternalInvokeRequest, c?: CallContext): Promise<InternalInvokeResponse> {
+      const signal = c?.signal;
+      if (req.message?.method === 'busy' && signal !== undefined) {
+        const onAbort = (): void => undefined;
+        signal.addEventListener('abort', onAbort);
+        const max = listenerLimit(signal);
+        const listeners = getEventListeners(signal, 'abort').length;
+        if (max > 0 && listeners > max) this.overLimit.push(`${listeners} listeners, limit ${max}`);
+        await new Promise<void>((r) => this.held.push(r));
+        signal.removeEventListener('abort', onAbort);
+      }
+      return super.invokeMethod(req);
+    }
+  }
+
+  it('many deliveries in flight on the shared stop signal stay under its listener warning limit', async () => {
+    const api = block(await memory());
+    const app = new HoldingApp([{ pubsubname: 'ps', topic: 'busy', route: '/busy' }]);
+    const d = new AppPubSubDelivery({ api, channel: app, appId: APP, namespace: '', declarative: [] });
+    try {
+      await d.start();
+      await until(() => d.subscriptions()[0]?.live === true, 'subscribed');
+      for (let i = 0; i < 30; i++) await publish(api, 'busy', { i });
+      await until(() => app.held.length === 30, 'thirty deliveries in flight');
+      for (const release of app.held.splice(0)) release();
+      await until(() => app.calls.length === 30, 'thirty answered');
+      expect(app.overLimit).toEqual([]);
+    } finally {
+      for (const release of app.held.splice(0)) release();
+      await d.close();
+    }
   });
 });
 

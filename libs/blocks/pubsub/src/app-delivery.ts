@@ -13,6 +13,7 @@
 //
 // A subscription stream that breaks (pubsub-svc restarted or unreachable) is opened again with
 // backoff until close(). Nothing here outlives close().
+import { setMaxListeners } from 'node:events';
 import {
   APIVersion,
   AppCallbackAlphaService,
@@ -128,6 +129,10 @@ export class AppPubSubDelivery {
     this.backoffInitial = opts.retryBackoffMs?.initial ?? 200;
     this.backoffMax = opts.retryBackoffMs?.max ?? 5000;
     this.now = opts.now ?? Date.now;
+    // Every call in flight (app deliveries, settles, policy runs) listens on this one signal and
+    // removes its listener when done; a busy subscription passes Node's default of 10 at once,
+    // which is no leak: without this Node prints "MaxListenersExceededWarning" on every busy gateway.
+    setMaxListeners(0, this.stop.signal);
     this.ctx = { appId: opts.appId, namespace: opts.namespace, signal: this.stop.signal };
   }
 
