@@ -158,6 +158,41 @@ describe('PubSubBlock publish', () => {
     const r = await b.bulkPublish({ pubsubName: 'ps', topic: 't', entries, metadata: {} }, ctx);
     expect(r.failedEntries.map((f) => f.entryId).sort()).toEqual(['e1', 'e2', 'e3']);
   });
+
+  it("asks for the caller's signal only when the policy can use it (a pass-through policy does not make it)", async () => {
+    // A context like the edges': the signal is made on first read.
+    const ac = new AbortController();
+    let reads = 0;
+    const lazy: CallContext = {
+      appId: 'app1',
+      namespace: '',
+      get signal() {
+        reads++;
+        return ac.signal;
+      },
+    };
+    const seen: Array<AbortSignal | undefined> = [];
+    const policyOf = (passThrough: boolean) => ({
+      passThrough,
+      run: <T>(fn: (s: AbortSignal) => Promise<T>, opts?: { readonly signal?: AbortSignal }) => {
+        seen.push(opts?.signal);
+        return fn(opts?.signal ?? new AbortController().signal);
+      },
+    });
+    const entries = [{ entryId: 'e1', event: Buffer.from('"v"'), contentType: 'application/json', metadata: {} }];
+    const spy = new Spy();
+    const plain = new PubSubBlock(components(spy), { policyFor: () => policyOf(true) });
+    await plain.publish(pub('ps', 't'), lazy);
+    await plain.bulkPublish({ pubsubName: 'ps', topic: 't', entries, metadata: {} }, lazy);
+    await new PubSubBlock(components(spy)).publish(pub('ps', 't'), lazy); // no policyFor: direct
+    expect(reads).toBe(0);
+    expect(seen).toEqual([undefined, undefined]);
+    const retrying = new PubSubBlock(components(spy), { policyFor: () => policyOf(false) });
+    await retrying.publish(pub('ps', 't'), lazy);
+    await retrying.bulkPublish({ pubsubName: 'ps', topic: 't', entries, metadata: {} }, lazy);
+    expect(seen.slice(2)).toEqual([ac.signal, ac.signal]);
+    expect(spy.published).toHaveLength(5);
+  });
 });
 
 describe('PubSubBlock subscribe and settle', () => {

@@ -37,6 +37,11 @@ import { topicAllowed } from './pubsub-components';
 
 /** What the block needs of a resiliency policy (runtime-core's Policy satisfies it). */
 export interface PubSubCallPolicy {
+  /**
+   * True when run() is just `fn(signal)`: no timeout, retry or breaker (runtime-core's
+   * PASS_THROUGH). The caller's signal is then of no use (component publishes take none).
+   */
+  readonly passThrough?: boolean;
   run<T>(fn: (signal: AbortSignal) => Promise<T>, opts?: { readonly signal?: AbortSignal }): Promise<T>;
 }
 
@@ -64,7 +69,18 @@ interface Active {
 }
 
 const NEVER_ABORTED: AbortSignal = new AbortController().signal;
-const DIRECT: PubSubCallPolicy = { run: (fn, opts) => fn(opts?.signal ?? NEVER_ABORTED) };
+const DIRECT: PubSubCallPolicy = { passThrough: true, run: (fn, opts) => fn(opts?.signal ?? NEVER_ABORTED) };
+
+/**
+ * The run options for a publish: the caller's signal (its retries and timeouts stop when the client
+ * goes away) only for a policy that can use it. The edges make `ctx.signal` on first use (an
+ * AbortController and a 'close' listener per request), so it is not asked for when nothing would
+ * watch it: with no resiliency policy on the component, every publish.
+ */
+function runOpts(policy: PubSubCallPolicy, ctx: CallContext): { readonly signal?: AbortSignal } | undefined {
+  return policy.passThrough === true ? undefined : { signal: ctx.signal };
+}
+
 const DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
 
 function messageOf(e: unknown): string {
@@ -106,9 +122,10 @@ export class PubSubBlock implements PubSubApi {
       throw PubSubErrors.tooLarge(req.pubsubName, req.topic, out.data.byteLength, this.maxMessageBytes, ctx.appId);
     }
     try {
-      await this.policy(entry).run(
+      const policy = this.policy(entry);
+      await policy.run(
         () => entry.pubsub.publish({ topic: req.topic, data: out.data, contentType: out.contentType || undefined, metadata: md.componentMetadata }),
-        { signal: ctx.signal },
+        runOpts(policy, ctx),
       );
     } catch (e) {
       throw PubSubErrors.publish(req.topic, req.pubsubName, messageOf(e), ctx.appId);
@@ -134,10 +151,12 @@ export class PubSubBlock implements PubSubApi {
     const entries: PubSubBulkEntry[] = prepared.map((p) => ({ entryId: p.entryId, data: p.data, contentType: p.contentType || undefined, metadata: p.metadata }));
     const failed: BulkPublishResponseFailedEntry[] = [];
     const ps = entry.pubsub;
+    const policy = this.policy(entry);
+    const opts = runOpts(policy, ctx);
     if (ps.bulkPublish !== undefined && ps.features().includes('bulk-publish')) {
       const bulk = ps.bulkPublish.bind(ps);
       try {
-        const r = await this.policy(entry).run(() => bulk({ topic: req.topic, entries, metadata: requestMetadata }), { signal: ctx.signal });
+        const r = await policy.run(() => bulk({ topic: req.topic, entries, metadata: requestMetadata }), opts);
         for (const f of r.failed) failed.push({ entryId: f.entryId, error: f.error });
       } catch (e) {
         const why = messageOf(e);
@@ -147,9 +166,7 @@ export class PubSubBlock implements PubSubApi {
       await Promise.all(
         entries.map(async (en) => {
           try {
-            await this.policy(entry).run(() => ps.publish({ topic: req.topic, data: en.data, contentType: en.contentType, metadata: en.metadata }), {
-              signal: ctx.signal,
-            });
+            await policy.run(() => ps.publish({ topic: req.topic, data: en.data, contentType: en.contentType, metadata: en.metadata }), opts);
           } catch (e) {
             failed.push({ entryId: en.entryId, error: messageOf(e) });
           }
