@@ -9,7 +9,7 @@
 // bindings-svc, including a bindings-svc killed and restarted) once bindings-svc is in the build.
 import { randomUUID } from 'node:crypto';
 import type { DaprClient, DaprServer } from '@dapr/dapr';
-import { redisSkipReason, testRedisUrl } from '@tessera/testing';
+import { redisSkipReason, tcpSkipReason, testRedisUrl } from '@tessera/testing';
 import {
   RecordingServer,
   bindingTypeSkipReason,
@@ -20,7 +20,6 @@ import {
   inputApp,
   sleep,
   startBindingsSvc,
-  tcpSkipReason,
   until,
 } from './support/bindings';
 import type { BindingsSvc, InputInbox } from './support/bindings';
@@ -48,7 +47,7 @@ const BROKERS: readonly Broker[] = [
   {
     type: 'bindings.rabbitmq',
     name: 'rabbit',
-    skip: firstReason(bindingTypeSkipReason('bindings.rabbitmq'), tcpSkipReason('RabbitMQ', 5672)),
+    skip: firstReason(bindingTypeSkipReason('bindings.rabbitmq'), tcpSkipReason('RabbitMQ', '127.0.0.1', 5672)),
     yaml: (mode, protocol) =>
       componentYaml('rabbit', 'bindings.rabbitmq', {
         host: 'amqp://guest:guest@127.0.0.1:5672',
@@ -60,7 +59,7 @@ const BROKERS: readonly Broker[] = [
   {
     type: 'bindings.mqtt3',
     name: 'mqtt',
-    skip: firstReason(bindingTypeSkipReason('bindings.mqtt3'), tcpSkipReason('Mosquitto', 1883)),
+    skip: firstReason(bindingTypeSkipReason('bindings.mqtt3'), tcpSkipReason('Mosquitto', '127.0.0.1', 1883)),
     yaml: (mode, protocol) =>
       componentYaml('mqtt', 'bindings.mqtt3', {
         url: 'tcp://127.0.0.1:1883',

@@ -1,8 +1,8 @@
-// Bindings e2e helpers: component YAML for the bindings under test, backend probes (a suite whose
-// backend does not answer is skipped with the reason in its title, never passed), whether the
+// Bindings e2e helpers: component YAML for the bindings under test, skipping a suite with the
+// reason in its title (never passing it; backends are probed with @tessera/testing), whether the
 // build has a binding type or bindings-svc yet, starting bindings-svc, DaprServer apps that
 // record the input events they receive, and a local HTTP server for bindings.http.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
@@ -28,24 +28,6 @@ spec:
   metadata:
 ${meta}
 ${scopeLines}`;
-}
-
-const TCP_PROBE = `
-const s = require('node:net').connect(Number(process.argv[1]), '127.0.0.1');
-s.setTimeout(1000, () => process.exit(1));
-s.once('connect', () => process.exit(0));
-s.once('error', () => process.exit(1));
-`;
-
-const probed = new Map<number, string | undefined>();
-
-/** Why a suite needing `what` on 127.0.0.1:`port` cannot run, or undefined. Synchronous (describe time). */
-export function tcpSkipReason(what: string, port: number): string | undefined {
-  if (!probed.has(port)) {
-    const r = spawnSync(process.execPath, ['-e', TCP_PROBE, String(port)], { timeout: 3000 });
-    probed.set(port, r.status === 0 ? undefined : `${what} unreachable: nothing listens on 127.0.0.1:${port}`);
-  }
-  return probed.get(port);
 }
 
 /** Why `type` cannot be tested here (not registered in this build yet), or undefined. */

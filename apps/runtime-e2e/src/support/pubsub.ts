@@ -1,10 +1,9 @@
 // Pub/sub e2e helpers: DaprServer subscriber apps (HTTP or gRPC) that record what they receive,
 // the broker components the suites run on (each probed first: an unreachable broker makes its
 // suite skip, never pass), and waiting for deliveries with a deadline.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { CommunicationProtocolEnum, DaprPubSubStatusEnum, DaprServer, LogLevel } from '@dapr/dapr';
+import { tcpSkipReason } from '@tessera/testing';
 
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, verbose: () => undefined, debug: () => undefined };
 
@@ -126,40 +125,12 @@ export const BROKERS: readonly Broker[] = [
   { name: 'jetstream', port: 4222, component: (n) => yaml(n, 'pubsub.jetstream', { natsURL: 'nats://localhost:4222', streamName: `tessera-e2e-${randomUUID().slice(0, 8)}` }) },
 ];
 
-export function reachable(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, host);
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve(false);
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(t);
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      clearTimeout(t);
-      resolve(false);
-    });
-  });
-}
-
-const TCP_PROBE = `
-const s = require('node:net').connect(Number(process.argv[1]), '127.0.0.1');
-s.setTimeout(1000, () => process.exit(1));
-s.once('connect', () => process.exit(0));
-s.once('error', () => process.exit(1));
-`;
-
 /**
  * Why a suite on `broker` cannot run (nothing listens on its port), or undefined. Synchronous, so
  * it can decide between describe and describe.skip while jest registers tests.
  */
 export function brokerSkipReason(broker: Broker): string | undefined {
-  if (broker.port === undefined) return undefined;
-  const r = spawnSync(process.execPath, ['-e', TCP_PROBE, String(broker.port)], { timeout: 3000 });
-  return r.status === 0 ? undefined : `${broker.name} unreachable: nothing listens on 127.0.0.1:${broker.port}`;
+  return broker.port === undefined ? undefined : tcpSkipReason(broker.name, '127.0.0.1', broker.port);
 }
 
 /** describe, or describe.skip with the reason in the title (and a warning) when the broker is down. */

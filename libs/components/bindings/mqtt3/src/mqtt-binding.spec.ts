@@ -1,24 +1,15 @@
 // bindings.mqtt3 against the real Mosquitto on loopback (skipped loudly when unreachable), plus
 // the pure metadata mapping. Topics and client ids are unique per run.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as net from 'node:net';
 import * as mqtt from 'mqtt';
 import type { Binding, BindingReadEvent, ComponentMetadata } from '@tessera/spi';
+import { mqttSkipReason, testMqttUrl, urlHostPort } from '@tessera/testing';
 import { createMqttBinding } from './mqtt-binding';
 import { parseMqttBindingMetadata, publishTarget, retryDelayMs } from './mqtt-binding-metadata';
 
-const MQTT_HOST = '127.0.0.1';
-const MQTT_PORT = 1883;
-const URL_ = `tcp://${MQTT_HOST}:${MQTT_PORT}`;
-
-function tcpSkipReason(host: string, port: number): string | undefined {
-  const r = spawnSync(process.execPath, ['-e', `const s=require('net').connect(${port},'${host}',()=>process.exit(0));s.on('error',e=>{process.stderr.write(e.message);process.exit(1)});setTimeout(()=>process.exit(1),1500)`], {
-    encoding: 'utf8',
-    timeout: 3000,
-  });
-  return r.status === 0 ? undefined : `MQTT broker unreachable at ${host}:${port} (${(r.stderr || 'no answer').trim()})`;
-}
+const URL_ = testMqttUrl();
+const { host: MQTT_HOST, port: MQTT_PORT } = urlHostPort(URL_, 1883);
 
 function meta(properties: Record<string, string>): ComponentMetadata {
   return { name: 'mq', type: 'bindings.mqtt3', version: 'v1', appId: 'app', properties };
@@ -81,7 +72,7 @@ describe('bindings.mqtt3 metadata', () => {
   });
 });
 
-const skipReason = tcpSkipReason(MQTT_HOST, MQTT_PORT);
+const skipReason = mqttSkipReason(URL_);
 if (skipReason) console.warn(`bindings.mqtt3 suite skipped: ${skipReason}`);
 
 (skipReason === undefined ? describe : describe.skip)(`bindings.mqtt3 against Mosquitto${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {

@@ -1,24 +1,15 @@
 // bindings.rabbitmq against the real RabbitMQ on loopback (skipped loudly when unreachable), plus
 // the pure metadata mapping. Queue names are unique per run and deleted afterwards.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as net from 'node:net';
 import * as amqp from 'amqplib';
 import type { Binding, BindingReadEvent, ComponentMetadata } from '@tessera/spi';
+import { rabbitMqSkipReason, testRabbitMqUrl, urlHostPort } from '@tessera/testing';
 import { createRabbitMqBinding } from './rabbitmq-binding';
 import { parseRabbitMqBindingMetadata, publishOptions, queueArguments } from './rabbitmq-binding-metadata';
 
-const AMQP_HOST = '127.0.0.1';
-const AMQP_PORT = 5672;
-const URL_ = `amqp://guest:guest@${AMQP_HOST}:${AMQP_PORT}`;
-
-function tcpSkipReason(host: string, port: number): string | undefined {
-  const r = spawnSync(process.execPath, ['-e', `const s=require('net').connect(${port},'${host}',()=>process.exit(0));s.on('error',e=>{process.stderr.write(e.message);process.exit(1)});setTimeout(()=>process.exit(1),1500)`], {
-    encoding: 'utf8',
-    timeout: 3000,
-  });
-  return r.status === 0 ? undefined : `RabbitMQ unreachable at ${host}:${port} (${(r.stderr || 'no answer').trim()})`;
-}
+const URL_ = testRabbitMqUrl();
+const { host: AMQP_HOST, port: AMQP_PORT } = urlHostPort(URL_, 5672);
 
 function meta(properties: Record<string, string>): ComponentMetadata {
   return { name: 'rq', type: 'bindings.rabbitmq', version: 'v1', appId: 'app', properties };
@@ -84,7 +75,7 @@ describe('bindings.rabbitmq metadata', () => {
   });
 });
 
-const skipReason = tcpSkipReason(AMQP_HOST, AMQP_PORT);
+const skipReason = rabbitMqSkipReason(URL_);
 if (skipReason) console.warn(`bindings.rabbitmq suite skipped: ${skipReason}`);
 
 (skipReason === undefined ? describe : describe.skip)(`bindings.rabbitmq against RabbitMQ${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {

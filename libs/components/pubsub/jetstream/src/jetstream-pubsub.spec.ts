@@ -3,32 +3,17 @@
 // then what is JetStream-specific, checked with a raw JetStream manager: headers as stored, stream
 // creation and subject merging, durable consumer names, maxDeliver, concurrency.
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { describePubSubConformance, PubSubRecorder } from '@tessera/conformance';
 import type { ComponentMetadata, PubSub, PubSubSubscription } from '@tessera/spi';
+import { natsJetStreamSkipReason, testNatsUrl } from '@tessera/testing';
 import { createJetStreamPubSub } from './jetstream-pubsub';
 
-const NATS_URL = process.env['NATS_URL'] || 'nats://127.0.0.1:4222';
-
-/** Synchronous probe (jest registers tests synchronously): the server's INFO must announce JetStream. */
-function natsSkipReason(url: string): string | undefined {
-  const u = new URL(url);
-  const script = `
-    const s = require('node:net').connect(${Number(u.port || 4222)}, ${JSON.stringify(u.hostname)});
-    const fail = (m) => { process.stderr.write(m); process.exit(1); };
-    s.setTimeout(2000, () => fail('no answer within 2000 ms'));
-    s.on('error', (e) => fail(e.message));
-    s.once('data', (d) => { const t = d.toString(); if (!t.startsWith('INFO')) fail('not a NATS server'); if (!/"jetstream":\\s*true/.test(t)) fail('JetStream is not enabled'); process.exit(0); });`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 4000 });
-  if (r.status === 0) return undefined;
-  return `NATS unreachable at ${u.host} (${(r.stderr || r.error?.message || 'probe failed').trim()}); set NATS_URL to a server with JetStream`;
-}
-
-const skipReason = natsSkipReason(NATS_URL);
+const NATS_URL = testNatsUrl();
+const skipReason = natsJetStreamSkipReason(NATS_URL);
 const run = randomUUID().slice(0, 8);
 const STREAM = `tessera-conf-${run}`;
 

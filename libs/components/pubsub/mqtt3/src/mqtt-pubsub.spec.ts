@@ -1,29 +1,19 @@
 // pubsub.mqtt3 against a real broker (MQTT_URL, default tcp://127.0.0.1:1883 — Mosquitto; skipped
 // loudly when unreachable): the shared conformance suite, PUBACK only after the handler settled
 // (shown by cutting the connection through a local TCP proxy), retained messages, client ids.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { connectAsync } from 'mqtt';
 import { describePubSubConformance } from '@tessera/conformance';
 import type { ComponentMetadata, PubSub, PubSubMessage, PubSubSubscription } from '@tessera/spi';
+import { mqttSkipReason, testMqttUrl, urlHostPort } from '@tessera/testing';
 import { consumerClientId } from './mqtt-metadata';
 import { createMqttPubSub } from './mqtt-pubsub';
 
-const MQTT_URL = process.env['MQTT_URL'] || 'tcp://127.0.0.1:1883';
-const broker = new URL(MQTT_URL);
-const MQTT_HOST = broker.hostname || '127.0.0.1';
-const MQTT_PORT = Number(broker.port || 1883);
+const MQTT_URL = testMqttUrl();
+const { host: MQTT_HOST, port: MQTT_PORT } = urlHostPort(MQTT_URL, 1883);
 
-/** Synchronous TCP probe at describe time: undefined when the port answers, else a skip reason. */
-function tcpSkipReason(host: string, port: number): string | undefined {
-  const probe = `const s=require('net').connect(${port},${JSON.stringify(host)});s.setTimeout(1500,()=>{console.error('timeout');process.exit(1)});s.on('connect',()=>process.exit(0));s.on('error',(e)=>{console.error(e.message);process.exit(1)})`;
-  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 4000 });
-  if (r.status === 0) return undefined;
-  return `mqtt broker unreachable at ${host}:${port} (${(r.stderr || r.error?.message || 'no answer').trim()}); set MQTT_URL to a reachable broker`;
-}
-
-const skipReason = tcpSkipReason(MQTT_HOST, MQTT_PORT);
+const skipReason = mqttSkipReason(MQTT_URL);
 if (skipReason) console.warn(`\n!!! pubsub.mqtt3 integration tests SKIPPED: ${skipReason}\n`);
 const describeBroker = skipReason === undefined ? describe : describe.skip;
 const brokerTitle = (t: string): string => (skipReason === undefined ? t : `${t} (skipped: ${skipReason})`);

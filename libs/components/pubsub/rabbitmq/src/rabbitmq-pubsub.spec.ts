@@ -2,7 +2,6 @@
 // skipped loudly when unreachable): the shared conformance suite, Dapr's layout checked with a raw
 // amqplib channel, failure semantics, prefetch/concurrency, and reconnecting after the connection
 // was cut (through a local TCP proxy whose sockets the test destroys).
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { connect } from 'amqplib';
@@ -10,22 +9,13 @@ import type { Channel, ChannelModel, GetMessage } from 'amqplib';
 import { describePubSubConformance } from '@tessera/conformance';
 import { PubSubAbandonError } from '@tessera/spi';
 import type { ComponentMetadata, PubSub, PubSubMessage, PubSubSubscription } from '@tessera/spi';
+import { rabbitMqSkipReason, testRabbitMqUrl, urlHostPort } from '@tessera/testing';
 import { createRabbitMqPubSub } from './rabbitmq-pubsub';
 
-const RABBIT_URL = process.env['RABBITMQ_URL'] || 'amqp://guest:guest@127.0.0.1:5672';
-const rabbit = new URL(RABBIT_URL);
-const RABBIT_HOST = rabbit.hostname || '127.0.0.1';
-const RABBIT_PORT = Number(rabbit.port || 5672);
+const RABBIT_URL = testRabbitMqUrl();
+const { host: RABBIT_HOST, port: RABBIT_PORT } = urlHostPort(RABBIT_URL, 5672);
 
-/** Synchronous TCP probe at describe time: undefined when the port answers, else a skip reason. */
-function tcpSkipReason(host: string, port: number): string | undefined {
-  const probe = `const s=require('net').connect(${port},${JSON.stringify(host)});s.setTimeout(1500,()=>{console.error('timeout');process.exit(1)});s.on('connect',()=>process.exit(0));s.on('error',(e)=>{console.error(e.message);process.exit(1)})`;
-  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 4000 });
-  if (r.status === 0) return undefined;
-  return `rabbitmq unreachable at ${host}:${port} (${(r.stderr || r.error?.message || 'no answer').trim()}); set RABBITMQ_URL to a reachable broker`;
-}
-
-const skipReason = tcpSkipReason(RABBIT_HOST, RABBIT_PORT);
+const skipReason = rabbitMqSkipReason(RABBIT_URL);
 if (skipReason) console.warn(`\n!!! pubsub.rabbitmq integration tests SKIPPED: ${skipReason}\n`);
 const describeBroker = skipReason === undefined ? describe : describe.skip;
 const brokerTitle = (t: string): string => (skipReason === undefined ? t : `${t} (skipped: ${skipReason})`);
