@@ -56,3 +56,28 @@ export function boolProp(meta: ComponentMetadata, name: string, fallback: boolea
   if (['false', '0', 'no', 'n', 'off'].includes(s)) return false;
   throw new ComponentConfigError(name, `a boolean, got "${v}"`);
 }
+
+/** Client TLS material of a component: PEM values, unset when the field is missing or blank. */
+export interface ClientTlsProps {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/**
+ * Dapr's client TLS fields `caCert`, `clientCert` and `clientKey` (the broker components share
+ * them). The certificate and its key come together or not at all.
+ */
+export function clientTlsProps(meta: ComponentMetadata): ClientTlsProps {
+  const ca = nonBlank(prop(meta, 'caCert'));
+  const cert = nonBlank(prop(meta, 'clientCert'));
+  const key = nonBlank(prop(meta, 'clientKey'));
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'both clientCert and clientKey, or neither');
+  }
+  return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+
+function nonBlank(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}

@@ -1,6 +1,7 @@
 // Public surface of @tessera/spi: one interface per component kind plus shared helpers.
 export type { ComponentMetadata } from './component';
-export { prop, requiredProp, intProp, boolProp, ComponentConfigError } from './component';
+export { prop, requiredProp, intProp, boolProp, clientTlsProps, ComponentConfigError } from './component';
+export type { ClientTlsProps } from './component';
 export type {
   StateStore,
   StateStoreFactory,

@@ -4,7 +4,7 @@
 // a consumed record -> event (value as data, headers plus __key/__topic/__partition/__offset as
 // metadata). Supported authType: none, password (SASL PLAIN / SCRAM), mtls, certificate.
 import type { IHeaders, KafkaConfig, KafkaMessage, SASLOptions } from 'kafkajs';
-import { ComponentConfigError, boolProp, durationProp, intProp, prop, requiredProp } from '@tessera/spi';
+import { ComponentConfigError, boolProp, clientTlsProps, durationProp, intProp, prop, requiredProp } from '@tessera/spi';
 import type { BindingReadEvent, ComponentMetadata } from '@tessera/spi';
 
 export type KafkaAuthType = 'none' | 'password' | 'mtls' | 'certificate';
@@ -60,9 +60,6 @@ export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBinding
   const maxBytes = intProp(meta, 'maxMessageBytes', 0);
   if (maxBytes < 0) throw new ComponentConfigError('maxMessageBytes', `a positive byte count, got ${maxBytes}`);
   const fallbackId = prop(meta, 'consumerID')?.trim() || meta.appId || meta.name;
-  const ca = nonEmpty(prop(meta, 'caCert'));
-  const cert = nonEmpty(prop(meta, 'clientCert'));
-  const key = nonEmpty(prop(meta, 'clientKey'));
   const disableTls = boolProp(meta, 'disableTls', false);
   let sasl: SASLOptions | undefined;
   if (authType === 'password') {
@@ -74,10 +71,9 @@ export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBinding
     else if (mech === 'SHA512' || mech === 'SCRAMSHA512') sasl = { mechanism: 'scram-sha-512', username, password };
     else throw new ComponentConfigError('saslMechanism', `PLAINTEXT, SHA-256 or SHA-512, got "${mech}"`);
   }
-  if (authType === 'mtls' || authType === 'certificate') {
-    if (cert === undefined || key === undefined) throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', `a PEM value (required with authType ${authType})`);
-  } else if ((cert === undefined) !== (key === undefined)) {
-    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'both clientCert and clientKey, or neither');
+  const { ca, cert, key } = clientTlsProps(meta);
+  if ((authType === 'mtls' || authType === 'certificate') && cert === undefined) {
+    throw new ComponentConfigError('clientCert', `a PEM value (required with authType ${authType})`);
   }
   const tlsWanted = authType === 'mtls' || authType === 'certificate' || (!disableTls && (authType === 'password' || ca !== undefined));
   const ssl: KafkaBindingSettings['ssl'] = tlsWanted
@@ -151,8 +147,4 @@ function positive(meta: ComponentMetadata, name: string, fallbackMs: number): nu
   const ms = durationProp(meta, name, fallbackMs);
   if (ms <= 0) throw new ComponentConfigError(name, 'a positive duration');
   return ms;
-}
-
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v.trim() === '' ? undefined : v;
 }

@@ -1,7 +1,7 @@
 // Component metadata of `bindings.mqtt3` (alias `bindings.mqtt`) v1, components.md 5.22, parsed
 // once at init, and the per-request publish target (`topic`, `retain` overrides).
-import { ComponentConfigError, boolProp, intProp, prop, requiredProp } from '@tessera/spi';
-import type { ComponentMetadata } from '@tessera/spi';
+import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, requiredProp } from '@tessera/spi';
+import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export interface MqttBindingSettings {
   readonly url: string;
@@ -11,7 +11,7 @@ export interface MqttBindingSettings {
   readonly cleanSession: boolean;
   /** Handler attempts after the first failure before giving up on a message; -1 = forever. */
   readonly backOffMaxRetries: number;
-  readonly tls: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly tls: ClientTlsProps;
 }
 
 const SCHEMES = ['tcp:', 'mqtt:', 'ssl:', 'tls:', 'mqtts:', 'ws:', 'wss:'];
@@ -31,12 +31,7 @@ export function parseMqttBindingMetadata(meta: ComponentMetadata): MqttBindingSe
   const backOffMaxRetries = intProp(meta, 'backOffMaxRetries', 0);
   if (backOffMaxRetries < -1) throw new ComponentConfigError('backOffMaxRetries', `-1 (forever) or a count >= 0, got ${backOffMaxRetries}`);
   const consumerID = prop(meta, 'consumerID')?.trim();
-  const ca = nonEmpty(prop(meta, 'caCert'));
-  const cert = nonEmpty(prop(meta, 'clientCert'));
-  const key = nonEmpty(prop(meta, 'clientKey'));
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'both clientCert and clientKey, or neither');
-  }
+  const tls = clientTlsProps(meta);
   return {
     url,
     topic,
@@ -44,7 +39,7 @@ export function parseMqttBindingMetadata(meta: ComponentMetadata): MqttBindingSe
     retain: boolProp(meta, 'retain', false),
     cleanSession: boolProp(meta, 'cleanSession', true),
     backOffMaxRetries,
-    tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
+    tls,
   };
 }
 

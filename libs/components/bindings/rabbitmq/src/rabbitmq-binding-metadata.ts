@@ -1,7 +1,7 @@
 // Component metadata of `bindings.rabbitmq` v1 (components.md 5.21), parsed once at init, and
 // the per-request publish options (`ttlInSeconds`, `priority`, `contentType`), kept pure for tests.
-import { ComponentConfigError, boolProp, intProp, prop, requiredProp } from '@tessera/spi';
-import type { ComponentMetadata } from '@tessera/spi';
+import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, requiredProp } from '@tessera/spi';
+import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export interface RabbitMqBindingSettings {
   readonly url: string;
@@ -15,7 +15,7 @@ export interface RabbitMqBindingSettings {
   readonly maxPriority?: number;
   readonly contentType: string;
   readonly reconnectWaitMs: number;
-  readonly tls: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly tls: ClientTlsProps;
 }
 
 export function parseRabbitMqBindingMetadata(meta: ComponentMetadata): RabbitMqBindingSettings {
@@ -43,12 +43,7 @@ export function parseRabbitMqBindingMetadata(meta: ComponentMetadata): RabbitMqB
     if (!Number.isFinite(n) || n < 0) throw new ComponentConfigError('reconnectWaitInSeconds', `seconds >= 0, got "${waitText}"`);
     reconnectWaitMs = n * 1000;
   }
-  const ca = nonEmpty(prop(meta, 'caCert'));
-  const cert = nonEmpty(prop(meta, 'clientCert'));
-  const key = nonEmpty(prop(meta, 'clientKey'));
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'both clientCert and clientKey, or neither');
-  }
+  const tls = clientTlsProps(meta);
   return {
     url,
     queueName,
@@ -60,7 +55,7 @@ export function parseRabbitMqBindingMetadata(meta: ComponentMetadata): RabbitMqB
     ...(hasPriority ? { maxPriority } : {}),
     contentType: nonEmpty(prop(meta, 'contentType')) ?? 'text/plain',
     reconnectWaitMs,
-    tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
+    tls,
   };
 }
 

@@ -1,7 +1,7 @@
 // Component metadata of `pubsub.kafka` (components.md 5.6) and the pure pieces of the component:
 // SASL/TLS client config, publish request -> Kafka record, Kafka record -> PubSubMessage, and
 // the subscription-aware range assignor. Everything here is unit-tested without a broker.
-import { ComponentConfigError, PubSubError, boolProp, intProp, parseDuration, prop, requiredProp } from '@tessera/spi';
+import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, intProp, parseDuration, prop, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata, PubSubMessage } from '@tessera/spi';
 
 export type KafkaAuthType = 'none' | 'password' | 'mtls' | 'certificate';
@@ -56,12 +56,7 @@ export function parseKafkaMetadata(meta: ComponentMetadata): KafkaSettings {
   }
   const authType = authTypeOf(meta);
   const disableTls = boolProp(meta, 'disableTls', false);
-  const ca = nonEmpty(prop(meta, 'caCert'));
-  const cert = nonEmpty(prop(meta, 'clientCert'));
-  const key = nonEmpty(prop(meta, 'clientKey'));
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'clientCert and clientKey to be set together');
-  }
+  const { ca, cert, key } = clientTlsProps(meta);
   if (authType === 'mtls') {
     if (disableTls) throw new ComponentConfigError('disableTls', 'false: authType "mtls" needs TLS');
     if (cert === undefined) throw new ComponentConfigError('clientCert', 'a PEM client certificate and clientKey (authType "mtls")');

@@ -1,7 +1,7 @@
 // Component metadata of `pubsub.mqtt3` (alias `pubsub.mqtt`, components.md 5.8), parsed and
 // checked once at init, and the client ids the component connects with.
 import { createHash } from 'node:crypto';
-import { ComponentConfigError, PubSubError, boolProp, prop, requiredProp } from '@tessera/spi';
+import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, prop, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
 
 export type MqttQos = 0 | 1 | 2;
@@ -55,12 +55,7 @@ export function parseMqttMetadata(meta: ComponentMetadata): MqttSettings {
   const qosText = (prop(meta, 'qos') ?? '').trim() || '1';
   const qos = Number(qosText);
   if (qos !== 0 && qos !== 1 && qos !== 2) throw new ComponentConfigError('qos', `0, 1 or 2, got "${qosText}"`);
-  const ca = nonEmpty(prop(meta, 'caCert'));
-  const cert = nonEmpty(prop(meta, 'clientCert'));
-  const key = nonEmpty(prop(meta, 'clientKey'));
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'clientCert and clientKey to be set together');
-  }
+  const tls = clientTlsProps(meta);
   const username = u.username ? decodeURIComponent(u.username) : undefined;
   const password = u.password ? decodeURIComponent(u.password) : undefined;
   const path = protocol === 'ws' || protocol === 'wss' ? u.pathname || '/mqtt' : undefined;
@@ -76,9 +71,7 @@ export function parseMqttMetadata(meta: ComponentMetadata): MqttSettings {
     retain: boolProp(meta, 'retain', false),
     cleanSession: boolProp(meta, 'cleanSession', false),
     clientIdBase: nonEmpty(prop(meta, 'consumerID')) ?? (meta.appId || meta.name),
-    ...(ca !== undefined ? { ca } : {}),
-    ...(cert !== undefined ? { cert } : {}),
-    ...(key !== undefined ? { key } : {}),
+    ...tls,
   };
 }
 

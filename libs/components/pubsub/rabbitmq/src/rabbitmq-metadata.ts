@@ -3,24 +3,18 @@
 // `maxPriority`, `singleActiveConsumer`, `maxLen`, `maxLenBytes`) and the per-message publish
 // metadata (`routingKey`, `ttlInSeconds`, `priority`, `messageId`, `correlationId`, `type`).
 // `consumerID` is not read here: the runtime resolves it and passes it as the consumer group.
-import { ComponentConfigError, PubSubError, boolProp, parseDuration, prop } from '@tessera/spi';
-import type { ComponentMetadata } from '@tessera/spi';
+import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, parseDuration, prop } from '@tessera/spi';
+import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export type ExchangeKind = 'fanout' | 'topic';
 export type ConcurrencyMode = 'parallel' | 'single';
-
-export interface RabbitMqTls {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-}
 
 export interface RabbitMqSettings {
   /** amqp(s) URL with credentials and `heartbeat`, as amqplib connects with it. */
   readonly url: string;
   /** The same URL with the password hidden, for messages. */
   readonly displayUrl: string;
-  readonly tls: RabbitMqTls;
+  readonly tls: ClientTlsProps;
   readonly saslExternal: boolean;
   readonly clientName?: string;
   readonly durable: boolean;
@@ -72,16 +66,11 @@ export function parseRabbitMqMetadata(meta: ComponentMetadata): RabbitMqSettings
   const reconnectName = prop(meta, 'reconnectWait') !== undefined ? 'reconnectWait' : 'reconnectWaitSeconds';
   const reconnectWaitMs = Math.max(0, durationField(meta, reconnectName, DEFAULT_RECONNECT_WAIT_MS));
   const clientName = nonEmpty(prop(meta, 'clientName'));
-  const ca = nonEmpty(prop(meta, 'caCert'));
-  const cert = nonEmpty(prop(meta, 'clientCert'));
-  const key = nonEmpty(prop(meta, 'clientKey'));
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ComponentConfigError(cert === undefined ? 'clientCert' : 'clientKey', 'clientCert and clientKey to be set together');
-  }
+  const tls = clientTlsProps(meta);
   return {
     url,
     displayUrl,
-    tls: { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) },
+    tls,
     saslExternal: boolProp(meta, 'saslExternal', false),
     ...(clientName !== undefined ? { clientName } : {}),
     durable: boolProp(meta, 'durable', false),
