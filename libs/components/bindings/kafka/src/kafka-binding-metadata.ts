@@ -4,10 +4,12 @@
 // a consumed record -> event (value as data, headers plus __key/__topic/__partition/__offset as
 // metadata). Supported authType: none, password (SASL PLAIN / SCRAM), mtls, certificate.
 import type { IHeaders, KafkaConfig, KafkaMessage, SASLOptions } from 'kafkajs';
+import { parseInitialOffset, parseKafkaAuthType, parseKafkaBrokers, requiredAcks, saslConfig, saslMechanism } from '@tessera/common-kafka';
+import type { KafkaAuthType } from '@tessera/common-kafka';
 import { ComponentConfigError, boolProp, clientTlsProps, durationProp, intProp, prop, requiredProp } from '@tessera/spi';
 import type { BindingReadEvent, ComponentMetadata } from '@tessera/spi';
 
-export type KafkaAuthType = 'none' | 'password' | 'mtls' | 'certificate';
+export type { KafkaAuthType } from '@tessera/common-kafka';
 
 export interface KafkaBindingSettings {
   readonly brokers: readonly string[];
@@ -32,29 +34,17 @@ export interface KafkaBindingSettings {
   readonly ssl: false | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized: boolean };
 }
 
-const AUTH_TYPES: readonly string[] = ['none', 'password', 'mtls', 'certificate'];
-
 export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBindingSettings {
-  const brokers = requiredProp(meta, 'brokers')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b !== '');
-  if (brokers.length === 0) throw new ComponentConfigError('brokers', 'a comma-separated list of host:port');
-  for (const b of brokers) if (!/^[^\s:]+:\d{1,5}$/.test(b) && !/^\[[^\]]+\]:\d{1,5}$/.test(b)) throw new ComponentConfigError('brokers', `host:port entries, got "${b}"`);
-  const authType = requiredProp(meta, 'authType').trim().toLowerCase();
-  if (authType === 'oidc' || authType === 'awsiam') throw new ComponentConfigError('authType', `none, password, mtls or certificate ("${authType}" is not supported yet by Tessera)`);
-  if (!AUTH_TYPES.includes(authType)) throw new ComponentConfigError('authType', `none, password, mtls or certificate, got "${authType}"`);
+  const brokers = parseKafkaBrokers(meta);
+  const authType = parseKafkaAuthType(meta);
   const topics = (prop(meta, 'topics') ?? '')
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '');
   const publishTopic = prop(meta, 'publishTopic')?.trim() || undefined;
   if (topics.length === 0 && publishTopic === undefined) throw new ComponentConfigError('publishTopic', 'a topic to publish to (or `topics` to consume)');
-  const initialOffset = (prop(meta, 'initialOffset') ?? 'newest').trim().toLowerCase();
-  if (initialOffset !== 'newest' && initialOffset !== 'oldest') throw new ComponentConfigError('initialOffset', `"newest" or "oldest", got "${initialOffset}"`);
-  const acksText = (prop(meta, 'producerRequiredAcks') ?? 'all').trim().toLowerCase();
-  const acks = ({ all: -1, '-1': -1, waitforall: -1, local: 1, '1': 1, waitforlocal: 1, none: 0, '0': 0, noresponse: 0 } as Record<string, -1 | 0 | 1>)[acksText];
-  if (acks === undefined) throw new ComponentConfigError('producerRequiredAcks', `"all", "local" or "none", got "${acksText}"`);
+  const initialOffset = parseInitialOffset(meta);
+  const acks = requiredAcks(prop(meta, 'producerRequiredAcks'));
   const compression = (prop(meta, 'compression') ?? 'none').trim().toLowerCase();
   if (compression !== 'none' && compression !== '') throw new ComponentConfigError('compression', `"none" (other codecs are not supported yet by Tessera), got "${compression}"`);
   const maxBytes = intProp(meta, 'maxMessageBytes', 0);
@@ -65,11 +55,7 @@ export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBinding
   if (authType === 'password') {
     const username = requiredProp(meta, 'saslUsername');
     const password = requiredProp(meta, 'saslPassword');
-    const mech = (prop(meta, 'saslMechanism') ?? 'PLAINTEXT').trim().toUpperCase().replace(/[-_]/g, '');
-    if (mech === 'PLAINTEXT' || mech === 'PLAIN' || mech === '') sasl = { mechanism: 'plain', username, password };
-    else if (mech === 'SHA256' || mech === 'SCRAMSHA256') sasl = { mechanism: 'scram-sha-256', username, password };
-    else if (mech === 'SHA512' || mech === 'SCRAMSHA512') sasl = { mechanism: 'scram-sha-512', username, password };
-    else throw new ComponentConfigError('saslMechanism', `PLAINTEXT, SHA-256 or SHA-512, got "${mech}"`);
+    sasl = saslConfig(saslMechanism(prop(meta, 'saslMechanism')), username, password);
   }
   const { ca, cert, key } = clientTlsProps(meta);
   if ((authType === 'mtls' || authType === 'certificate') && cert === undefined) {
@@ -81,7 +67,7 @@ export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBinding
     : false;
   return {
     brokers,
-    authType: authType as KafkaAuthType,
+    authType,
     clientId: prop(meta, 'clientID')?.trim() || fallbackId,
     consumerGroup: prop(meta, 'consumerGroup')?.trim() || fallbackId,
     topics,

@@ -3,7 +3,8 @@
 import { AssignerProtocol } from 'kafkajs';
 import type { Cluster, GroupMember } from 'kafkajs';
 import type { ComponentMetadata } from '@tessera/spi';
-import { goQueryEscape, kafkaClientConfig, parseKafkaMetadata, rangeAssign, saslMechanism, toKafkaRecord, toPubSubMessage } from './kafka-metadata';
+import { saslMechanism } from '@tessera/common-kafka';
+import { goQueryEscape, kafkaClientConfig, parseKafkaMetadata, rangeAssign, toKafkaRecord, toPubSubMessage } from './kafka-metadata';
 import { subscriptionAwareRangeAssigner } from './kafka-pubsub';
 
 function meta(properties: Record<string, string>, appId = 'app'): ComponentMetadata {

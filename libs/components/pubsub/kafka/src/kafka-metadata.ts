@@ -1,11 +1,11 @@
 // Component metadata of `pubsub.kafka` (components.md 5.6) and the pure pieces of the component:
 // SASL/TLS client config, publish request -> Kafka record, Kafka record -> PubSubMessage, and
 // the subscription-aware range assignor. Everything here is unit-tested without a broker.
+import { parseInitialOffset, parseKafkaAuthType, parseKafkaBrokers, requiredAcks, saslConfig, saslMechanism } from '@tessera/common-kafka';
+import type { KafkaAuthType, SaslConfig, SaslMechanism } from '@tessera/common-kafka';
 import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, intProp, parseDuration, prop, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata, PubSubMessage } from '@tessera/spi';
 
-export type KafkaAuthType = 'none' | 'password' | 'mtls' | 'certificate';
-export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 export type KafkaCompression = 'none' | 'gzip';
 
 export interface KafkaTls {
@@ -43,18 +43,9 @@ export interface KafkaSettings {
   readonly rebalanceStrategy: 'range' | 'roundrobin';
 }
 
-const AUTH_TYPES = ['none', 'password', 'mtls', 'certificate', 'oidc', 'oidc_private_key_jwt', 'awsiam'];
-
 export function parseKafkaMetadata(meta: ComponentMetadata): KafkaSettings {
-  const brokers = requiredProp(meta, 'brokers')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b !== '');
-  if (brokers.length === 0) throw new ComponentConfigError('brokers', 'a comma-separated list of host:port');
-  for (const b of brokers) {
-    if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(b)) throw new ComponentConfigError('brokers', `host:port entries, got "${b}"`);
-  }
-  const authType = authTypeOf(meta);
+  const brokers = parseKafkaBrokers(meta);
+  const authType = parseKafkaAuthType(meta);
   const disableTls = boolProp(meta, 'disableTls', false);
   const { ca, cert, key } = clientTlsProps(meta);
   if (authType === 'mtls') {
@@ -76,8 +67,7 @@ export function parseKafkaMetadata(meta: ComponentMetadata): KafkaSettings {
         ...(key !== undefined ? { key } : {}),
         rejectUnauthorized: !boolProp(meta, 'skipVerify', false),
       };
-  const initialOffset = (prop(meta, 'initialOffset') || 'newest').trim().toLowerCase();
-  if (initialOffset !== 'newest' && initialOffset !== 'oldest') throw new ComponentConfigError('initialOffset', `"newest" or "oldest", got "${initialOffset}"`);
+  const initialOffset = parseInitialOffset(meta);
   const maxMessageBytes = intProp(meta, 'maxMessageBytes', 0);
   if (maxMessageBytes < 0) throw new ComponentConfigError('maxMessageBytes', `a non-negative integer, got ${maxMessageBytes}`);
   const consumeRetryMaxRetries = intProp(meta, 'backOffMaxRetries', -1);
@@ -121,37 +111,6 @@ export function parseKafkaMetadata(meta: ComponentMetadata): KafkaSettings {
     // kafkajs has no sticky assignor; range keeps partitions with the members that subscribe them.
     rebalanceStrategy: strategy === 'roundrobin' ? 'roundrobin' : 'range',
   };
-}
-
-function authTypeOf(meta: ComponentMetadata): KafkaAuthType {
-  const raw = nonEmpty(prop(meta, 'authType'));
-  if (raw === undefined) {
-    // Deprecated `authRequired`: true means SASL password, as Dapr upgrades it.
-    const authRequired = prop(meta, 'authRequired');
-    if (authRequired !== undefined && authRequired.trim() !== '') return boolProp(meta, 'authRequired', false) ? 'password' : 'none';
-    throw new ComponentConfigError('authType', '"none", "password", "mtls" or "certificate" (it is required)');
-  }
-  const t = raw.trim().toLowerCase();
-  if (t === 'none' || t === 'password' || t === 'mtls' || t === 'certificate') return t;
-  if (AUTH_TYPES.includes(t)) throw new ComponentConfigError('authType', `"none", "password", "mtls" or "certificate": "${t}" is not supported by Tessera's Kafka component`);
-  throw new ComponentConfigError('authType', `"none", "password", "mtls" or "certificate", got "${raw}"`);
-}
-
-/** Dapr's spellings (`PLAINTEXT`, `SHA-256`, `SHA-512`) and the SASL names, to kafkajs mechanisms. */
-export function saslMechanism(value: string | undefined): SaslMechanism {
-  const v = (value ?? '').trim().toUpperCase();
-  if (v === '' || v === 'PLAINTEXT' || v === 'PLAIN') return 'plain';
-  if (v === 'SHA-256' || v === 'SCRAM-SHA-256' || v === 'SHA256') return 'scram-sha-256';
-  if (v === 'SHA-512' || v === 'SCRAM-SHA-512' || v === 'SHA512') return 'scram-sha-512';
-  throw new ComponentConfigError('saslMechanism', `"PLAINTEXT", "SHA-256" or "SHA-512", got "${value}"`);
-}
-
-function requiredAcks(value: string | undefined): -1 | 0 | 1 {
-  const v = (value ?? '').trim().toLowerCase();
-  if (v === '' || v === 'all' || v === '-1' || v === 'waitforall') return -1;
-  if (v === 'one' || v === 'local' || v === '1' || v === 'leader' || v === 'waitforlocal') return 1;
-  if (v === 'none' || v === '0' || v === 'noresponse') return 0;
-  throw new ComponentConfigError('producerRequiredAcks', `"all", "local" (leader only) or "none", got "${value}"`);
 }
 
 function compression(value: string | undefined): KafkaCompression {
@@ -283,20 +242,6 @@ export interface KafkaClientConfig {
   readonly brokers: string[];
   readonly ssl?: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } | false;
   readonly sasl?: SaslConfig;
-}
-
-/** kafkajs's SASL options for the mechanisms Tessera supports. */
-export type SaslConfig = { [M in SaslMechanism]: { mechanism: M; username: string; password: string } }[SaslMechanism];
-
-export function saslConfig(mechanism: SaslMechanism, username: string, password: string): SaslConfig {
-  switch (mechanism) {
-    case 'plain':
-      return { mechanism: 'plain', username, password };
-    case 'scram-sha-256':
-      return { mechanism: 'scram-sha-256', username, password };
-    case 'scram-sha-512':
-      return { mechanism: 'scram-sha-512', username, password };
-  }
 }
 
 /** Settings -> the kafkajs client options (brokers, TLS, SASL). */

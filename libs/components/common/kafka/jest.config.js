@@ -1,0 +1,1 @@
+module.exports = { ...require('../../../../jest.preset.js'), displayName: 'components-common-kafka', rootDir: __dirname };
