@@ -1,4 +1,4 @@
-import { ComponentConfigError, clientTlsProps } from './component';
+import { ComponentConfigError, clientTlsProps, redactUrl } from './component';
 import type { ComponentMetadata } from './component';
 
 const meta = (properties: Record<string, string>): ComponentMetadata => ({ name: 'c', type: 't', version: 'v1', appId: 'app', properties });
@@ -22,5 +22,14 @@ describe('clientTlsProps', () => {
     };
     expect(fieldOf({ clientKey: 'KEY' })).toBe('clientCert');
     expect(fieldOf({ clientCert: 'CERT', clientKey: '  ' })).toBe('clientKey');
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password, keeps the rest', () => {
+    expect(redactUrl('amqp://guest:guest@127.0.0.1:5672/vh?heartbeat=10')).toBe('amqp://guest:***@127.0.0.1:5672/vh?heartbeat=10');
+    expect(redactUrl('tcp://u:secret@h:1883')).toBe('tcp://u:***@h:1883');
+    expect(redactUrl('tcp://h:1883')).toBe('tcp://h:1883');
+    expect(redactUrl('tcp://user@h')).toBe('tcp://user@h');
   });
 });

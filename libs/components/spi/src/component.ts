@@ -81,3 +81,8 @@ export function clientTlsProps(meta: ComponentMetadata): ClientTlsProps {
 function nonBlank(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
 }
+
+/** A connection URL with its password hidden (`scheme://user:***@host`), for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}

@@ -1,6 +1,6 @@
 // Public surface of @tessera/spi: one interface per component kind plus shared helpers.
 export type { ComponentMetadata } from './component';
-export { prop, requiredProp, intProp, boolProp, clientTlsProps, ComponentConfigError } from './component';
+export { prop, requiredProp, intProp, boolProp, clientTlsProps, redactUrl, ComponentConfigError } from './component';
 export type { ClientTlsProps } from './component';
 export type {
   StateStore,

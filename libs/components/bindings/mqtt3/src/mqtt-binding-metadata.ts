@@ -1,6 +1,6 @@
 // Component metadata of `bindings.mqtt3` (alias `bindings.mqtt`) v1, components.md 5.22, parsed
 // once at init, and the per-request publish target (`topic`, `retain` overrides).
-import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, requiredProp } from '@tessera/spi';
+import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, redactUrl, requiredProp } from '@tessera/spi';
 import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export interface MqttBindingSettings {
@@ -22,10 +22,10 @@ export function parseMqttBindingMetadata(meta: ComponentMetadata): MqttBindingSe
   try {
     parsed = new URL(url);
   } catch {
-    throw new ComponentConfigError('url', `a broker URL such as "tcp://host:1883", got "${redact(url)}"`);
+    throw new ComponentConfigError('url', `a broker URL such as "tcp://host:1883", got "${redactUrl(url)}"`);
   }
   if (!SCHEMES.includes(parsed.protocol)) {
-    throw new ComponentConfigError('url', `a tcp://, mqtt://, ssl://, mqtts://, ws:// or wss:// URL, got "${redact(url)}"`);
+    throw new ComponentConfigError('url', `a tcp://, mqtt://, ssl://, mqtts://, ws:// or wss:// URL, got "${redactUrl(url)}"`);
   }
   const topic = requiredProp(meta, 'topic');
   const backOffMaxRetries = intProp(meta, 'backOffMaxRetries', 0);
@@ -61,10 +61,6 @@ export function publishTarget(s: MqttBindingSettings, metadata: Readonly<Record<
 /** Delay before handler retry `attempt` (1-based): 100ms doubling, at most 5s. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(5000, 100 * 2 ** Math.max(0, attempt - 1));
-}
-
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -12,7 +12,7 @@
 // - mqtt.js reconnects by itself; the consumer's subscription is restored on reconnect.
 import * as mqtt from 'mqtt';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { BindingError } from '@tessera/spi';
+import { BindingError, redactUrl } from '@tessera/spi';
 import type {
   Binding,
   BindingInvokeRequest,
@@ -22,7 +22,7 @@ import type {
   ComponentHost,
   ComponentMetadata,
 } from '@tessera/spi';
-import { parseMqttBindingMetadata, publishTarget, redact, retryDelayMs } from './mqtt-binding-metadata';
+import { parseMqttBindingMetadata, publishTarget, retryDelayMs } from './mqtt-binding-metadata';
 import type { MqttBindingSettings } from './mqtt-binding-metadata';
 
 export const MQTT_OPERATIONS = ['create'] as const;
@@ -50,7 +50,7 @@ class MqttBinding implements Binding {
     try {
       this.producer = await connectClient(s, `${s.clientId}-producer`, true);
     } catch (e) {
-      throw new BindingError('backend', `mqtt binding ${this.meta.name}: cannot connect to ${redact(s.url)}: ${messageOf(e)}`, { cause: e });
+      throw new BindingError('backend', `mqtt binding ${this.meta.name}: cannot connect to ${redactUrl(s.url)}: ${messageOf(e)}`, { cause: e });
     }
   }
 
@@ -71,7 +71,7 @@ class MqttBinding implements Binding {
     } catch (e) {
       throw new BindingError('bad-request', `mqtt binding ${this.meta.name}: ${messageOf(e)}`);
     }
-    if (!client.connected) throw new BindingError('backend', `mqtt binding ${this.meta.name}: not connected to ${redact(s.url)} (reconnecting)`);
+    if (!client.connected) throw new BindingError('backend', `mqtt binding ${this.meta.name}: not connected to ${redactUrl(s.url)} (reconnecting)`);
     try {
       await client.publishAsync(target.topic, Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength), { qos: 1, retain: target.retain });
     } catch (e) {

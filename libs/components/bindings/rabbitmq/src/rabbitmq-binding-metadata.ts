@@ -1,6 +1,6 @@
 // Component metadata of `bindings.rabbitmq` v1 (components.md 5.21), parsed once at init, and
 // the per-request publish options (`ttlInSeconds`, `priority`, `contentType`), kept pure for tests.
-import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, requiredProp } from '@tessera/spi';
+import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, redactUrl, requiredProp } from '@tessera/spi';
 import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export interface RabbitMqBindingSettings {
@@ -20,11 +20,11 @@ export interface RabbitMqBindingSettings {
 
 export function parseRabbitMqBindingMetadata(meta: ComponentMetadata): RabbitMqBindingSettings {
   const url = requiredProp(meta, 'host').trim();
-  if (!/^amqps?:\/\//i.test(url)) throw new ComponentConfigError('host', `an amqp:// or amqps:// URL, got "${redact(url)}"`);
+  if (!/^amqps?:\/\//i.test(url)) throw new ComponentConfigError('host', `an amqp:// or amqps:// URL, got "${redactUrl(url)}"`);
   try {
     new URL(url);
   } catch {
-    throw new ComponentConfigError('host', `a valid amqp:// URL, got "${redact(url)}"`);
+    throw new ComponentConfigError('host', `a valid amqp:// URL, got "${redactUrl(url)}"`);
   }
   const queueName = requiredProp(meta, 'queueName');
   const ttl = intProp(meta, 'ttlInSeconds', -1);
@@ -96,10 +96,6 @@ export function queueArguments(s: RabbitMqBindingSettings): Record<string, numbe
     ...(s.queueTtlMs !== undefined ? { 'x-message-ttl': s.queueTtlMs } : {}),
     ...(s.maxPriority !== undefined ? { 'x-max-priority': s.maxPriority } : {}),
   };
-}
-
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -13,7 +13,7 @@
 //   closes the connection.
 import * as amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Channel, ConsumeMessage } from 'amqplib';
-import { BindingError } from '@tessera/spi';
+import { BindingError, redactUrl } from '@tessera/spi';
 import type {
   Binding,
   BindingInvokeRequest,
@@ -23,7 +23,7 @@ import type {
   ComponentHost,
   ComponentMetadata,
 } from '@tessera/spi';
-import { parseRabbitMqBindingMetadata, publishOptions, queueArguments, redact } from './rabbitmq-binding-metadata';
+import { parseRabbitMqBindingMetadata, publishOptions, queueArguments } from './rabbitmq-binding-metadata';
 import type { RabbitMqBindingSettings } from './rabbitmq-binding-metadata';
 
 export const RABBITMQ_OPERATIONS = ['create'] as const;
@@ -50,7 +50,7 @@ class RabbitMqBinding implements Binding {
     try {
       await this.connect();
     } catch (e) {
-      throw new BindingError('backend', `rabbitmq binding ${this.meta.name}: cannot connect to ${redact(this.settings.url)}: ${messageOf(e)}`, { cause: e });
+      throw new BindingError('backend', `rabbitmq binding ${this.meta.name}: cannot connect to ${redactUrl(this.settings.url)}: ${messageOf(e)}`, { cause: e });
     }
   }
 

@@ -1,6 +1,6 @@
 // pubsub.mqtt3 metadata (components.md 5.8) and client ids.
 import type { ComponentMetadata } from '@tessera/spi';
-import { consumerClientId, parseMqttMetadata, publishRetain, redact, unsubscribeOnClose } from './mqtt-metadata';
+import { consumerClientId, parseMqttMetadata, publishRetain, unsubscribeOnClose } from './mqtt-metadata';
 
 function meta(properties: Record<string, string>, appId = 'app'): ComponentMetadata {
   return { name: 'mqtt', type: 'pubsub.mqtt3', version: 'v1', appId, properties };
@@ -79,9 +79,5 @@ describe('pubsub.mqtt3 metadata', () => {
     expect(consumerClientId('app1', 'orders/+')).toBe(a);
     expect(consumerClientId('app1', 'orders/#')).not.toBe(a);
     expect(consumerClientId('app2', 'orders/+')).not.toBe(a);
-  });
-
-  it('redacts passwords', () => {
-    expect(redact('tcp://u:secret@h:1883')).toBe('tcp://u:***@h:1883');
   });
 });

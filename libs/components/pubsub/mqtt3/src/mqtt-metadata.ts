@@ -1,7 +1,7 @@
 // Component metadata of `pubsub.mqtt3` (alias `pubsub.mqtt`, components.md 5.8), parsed and
 // checked once at init, and the client ids the component connects with.
 import { createHash } from 'node:crypto';
-import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, prop, requiredProp } from '@tessera/spi';
+import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, prop, redactUrl, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
 
 export type MqttQos = 0 | 1 | 2;
@@ -44,12 +44,12 @@ export function parseMqttMetadata(meta: ComponentMetadata): MqttSettings {
   try {
     u = new URL(raw);
   } catch {
-    throw new ComponentConfigError('url', `a URL such as "tcp://user:pass@host:1883" or "ssl://host:8883", got "${redact(raw)}"`);
+    throw new ComponentConfigError('url', `a URL such as "tcp://user:pass@host:1883" or "ssl://host:8883", got "${redactUrl(raw)}"`);
   }
   const scheme = u.protocol.replace(/:$/, '').toLowerCase();
   const protocol = SCHEMES[scheme];
   if (!protocol) throw new ComponentConfigError('url', `a tcp://, mqtt://, ssl://, tls://, mqtts://, ws:// or wss:// URL, got scheme "${scheme}"`);
-  if (!u.hostname) throw new ComponentConfigError('url', `a host, got "${redact(raw)}"`);
+  if (!u.hostname) throw new ComponentConfigError('url', `a host, got "${redactUrl(raw)}"`);
   const defaultPort = protocol === 'mqtt' ? 1883 : protocol === 'mqtts' ? 8883 : protocol === 'ws' ? 80 : 443;
   const port = u.port ? Number(u.port) : defaultPort;
   const qosText = (prop(meta, 'qos') ?? '').trim() || '1';
@@ -66,7 +66,7 @@ export function parseMqttMetadata(meta: ComponentMetadata): MqttSettings {
     ...(path !== undefined ? { path } : {}),
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
-    displayUrl: redact(raw),
+    displayUrl: redactUrl(raw),
     qos,
     retain: boolProp(meta, 'retain', false),
     cleanSession: boolProp(meta, 'cleanSession', false),
@@ -99,11 +99,6 @@ export function publishRetain(s: MqttSettings, md: Readonly<Record<string, strin
 export function unsubscribeOnClose(md: Readonly<Record<string, string>>): boolean {
   const v = md['unsubscribeOnClose'];
   return v !== undefined && ['true', '1', 'yes', 'y', 'on'].includes(v.trim().toLowerCase());
-}
-
-/** Hides the password of a URL. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

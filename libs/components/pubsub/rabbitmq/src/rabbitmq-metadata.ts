@@ -3,7 +3,7 @@
 // `maxPriority`, `singleActiveConsumer`, `maxLen`, `maxLenBytes`) and the per-message publish
 // metadata (`routingKey`, `ttlInSeconds`, `priority`, `messageId`, `correlationId`, `type`).
 // `consumerID` is not read here: the runtime resolves it and passes it as the consumer group.
-import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, parseDuration, prop } from '@tessera/spi';
+import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, parseDuration, prop, redactUrl } from '@tessera/spi';
 import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export type ExchangeKind = 'fanout' | 'topic';
@@ -106,7 +106,7 @@ function connectionUrl(meta: ComponentMetadata, heartbeatSeconds: number): { url
     try {
       u = new URL(raw);
     } catch {
-      throw new ComponentConfigError(field, `an amqp:// or amqps:// URL, got "${redact(raw)}"`);
+      throw new ComponentConfigError(field, `an amqp:// or amqps:// URL, got "${redactUrl(raw)}"`);
     }
     const scheme = u.protocol.replace(/:$/, '').toLowerCase();
     if (scheme !== 'amqp' && scheme !== 'amqps') throw new ComponentConfigError(field, `an amqp:// or amqps:// URL, got scheme "${scheme}"`);
@@ -126,12 +126,7 @@ function connectionUrl(meta: ComponentMetadata, heartbeatSeconds: number): { url
   if (password !== undefined && password !== '') u.password = encodeURIComponent(password);
   if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(heartbeatSeconds));
   const url = u.toString();
-  return { url, displayUrl: redact(url) };
-}
-
-/** Hides the password of a URL. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  return { url, displayUrl: redactUrl(url) };
 }
 
 export interface RabbitMqSubscribeOptions {
