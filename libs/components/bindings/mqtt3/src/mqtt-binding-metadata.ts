@@ -1,10 +1,12 @@
 // Component metadata of `bindings.mqtt3` (alias `bindings.mqtt`) v1, components.md 5.22, parsed
 // once at init, and the per-request publish target (`topic`, `retain` overrides).
-import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, redactUrl, requiredProp } from '@tessera/spi';
+import { parseMqttBroker } from '@tessera/common-mqtt';
+import type { MqttBroker } from '@tessera/common-mqtt';
+import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, requiredProp } from '@tessera/spi';
 import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export interface MqttBindingSettings {
-  readonly url: string;
+  readonly broker: MqttBroker;
   readonly topic: string;
   readonly clientId: string;
   readonly retain: boolean;
@@ -14,26 +16,15 @@ export interface MqttBindingSettings {
   readonly tls: ClientTlsProps;
 }
 
-const SCHEMES = ['tcp:', 'mqtt:', 'ssl:', 'tls:', 'mqtts:', 'ws:', 'wss:'];
-
 export function parseMqttBindingMetadata(meta: ComponentMetadata): MqttBindingSettings {
-  const url = requiredProp(meta, 'url').trim();
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ComponentConfigError('url', `a broker URL such as "tcp://host:1883", got "${redactUrl(url)}"`);
-  }
-  if (!SCHEMES.includes(parsed.protocol)) {
-    throw new ComponentConfigError('url', `a tcp://, mqtt://, ssl://, mqtts://, ws:// or wss:// URL, got "${redactUrl(url)}"`);
-  }
+  const broker = parseMqttBroker(meta);
   const topic = requiredProp(meta, 'topic');
   const backOffMaxRetries = intProp(meta, 'backOffMaxRetries', 0);
   if (backOffMaxRetries < -1) throw new ComponentConfigError('backOffMaxRetries', `-1 (forever) or a count >= 0, got ${backOffMaxRetries}`);
   const consumerID = prop(meta, 'consumerID')?.trim();
   const tls = clientTlsProps(meta);
   return {
-    url,
+    broker,
     topic,
     clientId: consumerID || meta.appId || meta.name,
     retain: boolProp(meta, 'retain', false),

@@ -39,7 +39,9 @@ function create(b: Binding, data: string, metadata: Record<string, string> = {})
 
 describe('bindings.mqtt3 metadata', () => {
   it('applies Dapr defaults and reads every field', () => {
-    expect(parseMqttBindingMetadata(meta({ url: URL_, topic: 't' }))).toEqual({ url: URL_, topic: 't', clientId: 'app', retain: false, cleanSession: true, backOffMaxRetries: 0, tls: {} });
+    expect(parseMqttBindingMetadata(meta({ url: 'tcp://127.0.0.1:1883', topic: 't' }))).toEqual({
+      broker: { protocol: 'mqtt', host: '127.0.0.1', port: 1883, displayUrl: 'tcp://127.0.0.1:1883' }, topic: 't', clientId: 'app', retain: false, cleanSession: true, backOffMaxRetries: 0, tls: {},
+    });
     expect(parseMqttBindingMetadata(meta({ url: 'ssl://u:p@h:8883', topic: 'a/+', consumerID: 'c1', retain: 'true', cleanSession: 'false', backOffMaxRetries: '-1' }))).toMatchObject({
       clientId: 'c1', retain: true, cleanSession: false, backOffMaxRetries: -1,
     });

@@ -11,8 +11,9 @@
 //   unacknowledged (a persistent session, cleanSession=false, gets it again on reconnect).
 // - mqtt.js reconnects by itself; the consumer's subscription is restored on reconnect.
 import * as mqtt from 'mqtt';
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { BindingError, redactUrl } from '@tessera/spi';
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import { mqttClientOptions } from '@tessera/common-mqtt';
+import { BindingError } from '@tessera/spi';
 import type {
   Binding,
   BindingInvokeRequest,
@@ -28,6 +29,7 @@ import type { MqttBindingSettings } from './mqtt-binding-metadata';
 export const MQTT_OPERATIONS = ['create'] as const;
 
 const CONNECT_TIMEOUT_MS = 5000;
+const RECONNECT_PERIOD_MS = 1000;
 
 export function createMqttBinding(meta: ComponentMetadata, host?: ComponentHost): Binding {
   return new MqttBinding(meta, host);
@@ -50,7 +52,7 @@ class MqttBinding implements Binding {
     try {
       this.producer = await connectClient(s, `${s.clientId}-producer`, true);
     } catch (e) {
-      throw new BindingError('backend', `mqtt binding ${this.meta.name}: cannot connect to ${redactUrl(s.url)}: ${messageOf(e)}`, { cause: e });
+      throw new BindingError('backend', `mqtt binding ${this.meta.name}: cannot connect to ${s.broker.displayUrl}: ${messageOf(e)}`, { cause: e });
     }
   }
 
@@ -71,7 +73,7 @@ class MqttBinding implements Binding {
     } catch (e) {
       throw new BindingError('bad-request', `mqtt binding ${this.meta.name}: ${messageOf(e)}`);
     }
-    if (!client.connected) throw new BindingError('backend', `mqtt binding ${this.meta.name}: not connected to ${redactUrl(s.url)} (reconnecting)`);
+    if (!client.connected) throw new BindingError('backend', `mqtt binding ${this.meta.name}: not connected to ${s.broker.displayUrl} (reconnecting)`);
     try {
       await client.publishAsync(target.topic, Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength), { qos: 1, retain: target.retain });
     } catch (e) {
@@ -167,18 +169,9 @@ class MqttReader implements BindingReader {
 
 /** Connects one client; rejects on the first failure (mqtt.js would retry forever). */
 function connectClient(s: MqttBindingSettings, clientId: string, clean: boolean, prepare?: (c: MqttClient) => void): Promise<MqttClient> {
-  const opts: IClientOptions = {
-    clientId,
-    clean,
-    protocolVersion: 4,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    reconnectPeriod: 1000,
-    resubscribe: true,
-    ...s.tls,
-  };
-  const url = s.url.replace(/^tls:/i, 'mqtts:');
+  const opts = mqttClientOptions(s.broker, s.tls, { clientId, clean, connectTimeoutMs: CONNECT_TIMEOUT_MS, reconnectPeriodMs: RECONNECT_PERIOD_MS });
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, opts);
+    const client = mqtt.connect(opts);
     prepare?.(client);
     const fail = (e: Error): void => {
       cleanup();

@@ -1,72 +1,29 @@
 // Component metadata of `pubsub.mqtt3` (alias `pubsub.mqtt`, components.md 5.8), parsed and
 // checked once at init, and the client ids the component connects with.
 import { createHash } from 'node:crypto';
-import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, prop, redactUrl, requiredProp } from '@tessera/spi';
-import type { ComponentMetadata } from '@tessera/spi';
+import { parseMqttBroker } from '@tessera/common-mqtt';
+import type { MqttBroker } from '@tessera/common-mqtt';
+import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, prop } from '@tessera/spi';
+import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export type MqttQos = 0 | 1 | 2;
-export type MqttProtocol = 'mqtt' | 'mqtts' | 'ws' | 'wss';
 
-export interface MqttSettings {
-  readonly protocol: MqttProtocol;
-  readonly host: string;
-  readonly port: number;
-  /** Path for WebSocket URLs. */
-  readonly path?: string;
-  readonly username?: string;
-  readonly password?: string;
-  /** The URL with the password hidden, for messages. */
-  readonly displayUrl: string;
+export interface MqttSettings extends MqttBroker, ClientTlsProps {
   readonly qos: MqttQos;
   readonly retain: boolean;
   readonly cleanSession: boolean;
   /** `consumerID` of the component, else the app id, else the component name: the producer's client id prefix. */
   readonly clientIdBase: string;
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
 }
 
-const SCHEMES: Readonly<Record<string, MqttProtocol>> = {
-  tcp: 'mqtt',
-  mqtt: 'mqtt',
-  ssl: 'mqtts',
-  tls: 'mqtts',
-  tcps: 'mqtts',
-  mqtts: 'mqtts',
-  ws: 'ws',
-  wss: 'wss',
-};
-
 export function parseMqttMetadata(meta: ComponentMetadata): MqttSettings {
-  const raw = requiredProp(meta, 'url').trim();
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ComponentConfigError('url', `a URL such as "tcp://user:pass@host:1883" or "ssl://host:8883", got "${redactUrl(raw)}"`);
-  }
-  const scheme = u.protocol.replace(/:$/, '').toLowerCase();
-  const protocol = SCHEMES[scheme];
-  if (!protocol) throw new ComponentConfigError('url', `a tcp://, mqtt://, ssl://, tls://, mqtts://, ws:// or wss:// URL, got scheme "${scheme}"`);
-  if (!u.hostname) throw new ComponentConfigError('url', `a host, got "${redactUrl(raw)}"`);
-  const defaultPort = protocol === 'mqtt' ? 1883 : protocol === 'mqtts' ? 8883 : protocol === 'ws' ? 80 : 443;
-  const port = u.port ? Number(u.port) : defaultPort;
+  const broker = parseMqttBroker(meta);
   const qosText = (prop(meta, 'qos') ?? '').trim() || '1';
   const qos = Number(qosText);
   if (qos !== 0 && qos !== 1 && qos !== 2) throw new ComponentConfigError('qos', `0, 1 or 2, got "${qosText}"`);
   const tls = clientTlsProps(meta);
-  const username = u.username ? decodeURIComponent(u.username) : undefined;
-  const password = u.password ? decodeURIComponent(u.password) : undefined;
-  const path = protocol === 'ws' || protocol === 'wss' ? u.pathname || '/mqtt' : undefined;
   return {
-    protocol,
-    host: u.hostname.replace(/^\[|\]$/g, ''),
-    port,
-    ...(path !== undefined ? { path } : {}),
-    ...(username !== undefined ? { username } : {}),
-    ...(password !== undefined ? { password } : {}),
-    displayUrl: redactUrl(raw),
+    ...broker,
     qos,
     retain: boolProp(meta, 'retain', false),
     cleanSession: boolProp(meta, 'cleanSession', false),

@@ -34,6 +34,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'mqtt';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
+import { mqttClientOptions } from '@tessera/common-mqtt';
 import { ComponentConfigError, PubSubError, isPubSubAbandon, isPubSubError } from '@tessera/spi';
 import type {
   ComponentHost,
@@ -166,24 +167,7 @@ class MqttPubSub implements PubSub {
   }
 
   clientOptions(clientId: string, clean: boolean): IClientOptions {
-    const s = this.s;
-    return {
-      protocol: s.protocol,
-      host: s.host,
-      port: s.port,
-      ...(s.path !== undefined ? { path: s.path } : {}),
-      ...(s.username !== undefined ? { username: s.username } : {}),
-      ...(s.password !== undefined ? { password: s.password } : {}),
-      ...(s.ca !== undefined ? { ca: s.ca } : {}),
-      ...(s.cert !== undefined ? { cert: s.cert } : {}),
-      ...(s.key !== undefined ? { key: s.key } : {}),
-      clientId,
-      clean,
-      protocolVersion: 4,
-      reconnectPeriod: RECONNECT_PERIOD_MS,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      resubscribe: true,
-    };
+    return mqttClientOptions(this.s, this.s, { clientId, clean, connectTimeoutMs: CONNECT_TIMEOUT_MS, reconnectPeriodMs: RECONNECT_PERIOD_MS });
   }
 
   private assertOpen(): void {
