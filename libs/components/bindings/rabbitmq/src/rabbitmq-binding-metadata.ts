@@ -1,6 +1,7 @@
 // Component metadata of `bindings.rabbitmq` v1 (components.md 5.21), parsed once at init, and
 // the per-request publish options (`ttlInSeconds`, `priority`, `contentType`), kept pure for tests.
-import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, redactUrl, requiredProp } from '@tessera/spi';
+import { parseAmqpUrl } from '@tessera/common-amqp';
+import { ComponentConfigError, boolProp, clientTlsProps, intProp, prop, requiredProp } from '@tessera/spi';
 import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
 export interface RabbitMqBindingSettings {
@@ -20,12 +21,7 @@ export interface RabbitMqBindingSettings {
 
 export function parseRabbitMqBindingMetadata(meta: ComponentMetadata): RabbitMqBindingSettings {
   const url = requiredProp(meta, 'host').trim();
-  if (!/^amqps?:\/\//i.test(url)) throw new ComponentConfigError('host', `an amqp:// or amqps:// URL, got "${redactUrl(url)}"`);
-  try {
-    new URL(url);
-  } catch {
-    throw new ComponentConfigError('host', `a valid amqp:// URL, got "${redactUrl(url)}"`);
-  }
+  parseAmqpUrl('host', url);
   const queueName = requiredProp(meta, 'queueName');
   const ttl = intProp(meta, 'ttlInSeconds', -1);
   if (prop(meta, 'ttlInSeconds') !== undefined && prop(meta, 'ttlInSeconds') !== '' && ttl < 0) {

@@ -13,6 +13,7 @@
 //   closes the connection.
 import * as amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Channel, ConsumeMessage } from 'amqplib';
+import { amqpSocketOptions } from '@tessera/common-amqp';
 import { BindingError, redactUrl } from '@tessera/spi';
 import type {
   Binding,
@@ -128,7 +129,7 @@ class RabbitMqBinding implements Binding {
   private async connect(): Promise<void> {
     const s = this.settings;
     if (!s) return;
-    const model = await amqp.connect(s.url, { ...s.tls, clientProperties: { connection_name: `tessera-binding-${this.meta.name}` } });
+    const model = await amqp.connect(s.url, amqpSocketOptions(s.tls, { connectionName: `tessera-binding-${this.meta.name}` }));
     model.on('error', () => undefined); // 'close' follows and drives the reconnect
     try {
       const ch = await model.createChannel();

@@ -3,6 +3,7 @@
 // `maxPriority`, `singleActiveConsumer`, `maxLen`, `maxLenBytes`) and the per-message publish
 // metadata (`routingKey`, `ttlInSeconds`, `priority`, `messageId`, `correlationId`, `type`).
 // `consumerID` is not read here: the runtime resolves it and passes it as the consumer group.
+import { parseAmqpUrl } from '@tessera/common-amqp';
 import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, parseDuration, prop, redactUrl } from '@tessera/spi';
 import type { ClientTlsProps, ComponentMetadata } from '@tessera/spi';
 
@@ -102,14 +103,8 @@ function connectionUrl(meta: ComponentMetadata, heartbeatSeconds: number): { url
   if (protocol !== undefined && protocol !== 'amqp' && protocol !== 'amqps') throw new ComponentConfigError('protocol', `"amqp" or "amqps", got "${protocol}"`);
   let u: URL;
   if (field !== undefined) {
-    const raw = (prop(meta, field) ?? '').trim();
-    try {
-      u = new URL(raw);
-    } catch {
-      throw new ComponentConfigError(field, `an amqp:// or amqps:// URL, got "${redactUrl(raw)}"`);
-    }
+    u = parseAmqpUrl(field, (prop(meta, field) ?? '').trim());
     const scheme = u.protocol.replace(/:$/, '').toLowerCase();
-    if (scheme !== 'amqp' && scheme !== 'amqps') throw new ComponentConfigError(field, `an amqp:// or amqps:// URL, got scheme "${scheme}"`);
     if (protocol !== undefined && protocol !== scheme) throw new ComponentConfigError('protocol', `to match the scheme of ${field} ("${scheme}"), got "${protocol}"`);
   } else {
     const hostname = nonEmpty(prop(meta, 'hostname'));

@@ -19,8 +19,9 @@
 // again on a new connection after `reconnectWait` (retried at that pace until it works); a channel
 // the broker closed (e.g. the queue was deleted) is re-established the same way.
 import { randomUUID } from 'node:crypto';
-import { connect, credentials } from 'amqplib';
+import { connect } from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { amqpSocketOptions } from '@tessera/common-amqp';
 import { ComponentConfigError, PubSubError, isPubSubAbandon, isPubSubError } from '@tessera/spi';
 import type {
   ComponentHost,
@@ -200,14 +201,7 @@ class RabbitMqPubSub implements PubSub {
 
   private async doConnect(): Promise<ChannelModel> {
     const s = this.s;
-    const conn = await connect(s.url, {
-      timeout: CONNECT_TIMEOUT_MS,
-      clientProperties: s.clientName !== undefined ? { connection_name: s.clientName } : {},
-      ...(s.tls.ca !== undefined ? { ca: [s.tls.ca] } : {}),
-      ...(s.tls.cert !== undefined ? { cert: s.tls.cert } : {}),
-      ...(s.tls.key !== undefined ? { key: s.tls.key } : {}),
-      ...(s.saslExternal ? { credentials: credentials.external() } : {}),
-    });
+    const conn = await connect(s.url, amqpSocketOptions(s.tls, { timeoutMs: CONNECT_TIMEOUT_MS, saslExternal: s.saslExternal, ...(s.clientName !== undefined ? { connectionName: s.clientName } : {}) }));
     conn.on('error', (e: Error) => this.log('warn', 'rabbitmq pub/sub: connection error', { error: e.message }));
     conn.on('blocked', (reason: string) => this.log('warn', 'rabbitmq pub/sub: connection blocked by the broker', { reason }));
     conn.on('close', (err?: Error) => this.onConnectionClosed(conn, err));
