@@ -1,6 +1,7 @@
 // Public surface of @tessera/contracts: the Dapr wire messages, one typed API per block, errors.
 export type { CallContext } from './call-context';
 export { callContext } from './call-context';
+export { goJsonMarshal } from './go-json';
 export {
   ApiError,
   GrpcCode,

@@ -16,7 +16,7 @@
 // A read stream that breaks (bindings-svc restarted or unreachable) is opened again with backoff
 // until close(). close() stops taking events, lets the deliveries in flight finish (up to the
 // grace period), then ends the readers: anything still unsettled goes back to its component.
-import { APIVersion, AppCallbackService, BindingEventResponse_BindingEventConcurrency, HTTPExtension_Verb, isApiError, isAppCallbackStatusError } from '@tessera/contracts';
+import { APIVersion, AppCallbackService, BindingEventResponse_BindingEventConcurrency, HTTPExtension_Verb, goJsonMarshal, isApiError, isAppCallbackStatusError } from '@tessera/contracts';
 import type {
   AppChannel,
   BindingDelivery,
@@ -29,7 +29,6 @@ import type {
   StateApi,
   StateItem,
 } from '@tessera/contracts';
-import { goJsonMarshal } from './go-json';
 
 export interface BindingsDeliveryLogger {
   debug?(msg: string, fields?: Record<string, unknown>): void;

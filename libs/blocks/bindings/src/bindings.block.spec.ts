@@ -9,7 +9,6 @@ import { BindingComponents } from './binding-components';
 import type { BindingEntry } from './binding-components';
 import { BindingsBlock } from './bindings.block';
 import { loadBindings, parseDirection } from './bindings-loader';
-import { goJsonMarshal } from './go-json';
 import { ReaderClosedError } from './read-stream';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -360,15 +359,5 @@ describe('loadBindings', () => {
     expect(parseDirection(' ')).toBeUndefined();
     expect(parseDirection('input, output')).toEqual({ input: true, output: true });
     expect(parseDirection('Output')).toEqual({ input: false, output: true });
-  });
-});
-
-describe('goJsonMarshal (Go encoding/json of a decoded value)', () => {
-  it('sorts object keys, escapes HTML characters, keeps numbers as JSON.stringify', () => {
-    expect(goJsonMarshal(JSON.parse('{"b":1,"a":{"z":[1,2.5,"<&>"],"10":true,"2":null}}'))).toBe('{"a":{"10":true,"2":null,"z":[1,2.5,"\\u003c\\u0026\\u003e"]},"b":1}');
-    expect(goJsonMarshal('hi')).toBe('"hi"');
-    expect(goJsonMarshal(undefined)).toBe('null');
-    expect(goJsonMarshal(1e21)).toBe('1e+21');
-    expect(goJsonMarshal('\u2028\ud800')).toBe('"\\u2028\ufffd"');
   });
 });

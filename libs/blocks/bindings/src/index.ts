@@ -8,4 +8,3 @@ export type { BindingComponentSpec, BindingsLoaderLogger } from './bindings-load
 export { ReadStream, ReaderClosedError } from './read-stream';
 export { AppBindingsDelivery, parseHttpAnswer } from './app-delivery';
 export type { AppBindingsDeliveryOptions, BindingsDeliveryLogger, BindingsDeliveryPolicy, BindingAppAnswer } from './app-delivery';
-export { goJsonMarshal } from './go-json';

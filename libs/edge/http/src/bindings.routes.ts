@@ -7,9 +7,8 @@
 // and its metadata as `metadata.<k>` headers, or 204 when the component returned nothing.
 // Other methods fall through to the catch-all, as in daprd.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BindingsErrors, CommonErrors } from '@tessera/contracts';
+import { BindingsErrors, CommonErrors, goJsonMarshal } from '@tessera/contracts';
 import type { BindingsApi, CallContext } from '@tessera/contracts';
-import { goJsonMarshal } from './go-json';
 import { isObject } from './json-body';
 import type { Json } from './json-body';
 import { JSON_TYPE, sendError, sendUnknownError } from './reply';

@@ -1,9 +1,9 @@
-// (Kept in step with libs/blocks/bindings/src/go-json.ts: an edge may not import a block.)
 // JSON as Go's encoding/json writes a decoded `interface{}` value: object keys sorted (Go maps
 // marshal in key order, by UTF-8 bytes), `<`, `>`, `&`, U+2028 and U+2029 escaped as \u003c ...,
 // lone surrogates replaced by U+FFFD. Numbers, literals and other escapes already match
 // JSON.stringify (same float64 shortest form and exponent thresholds). daprd re-marshals a binding
-// request's `data` and an input-binding answer's `data` this way before a component sees them.
+// request's `data` and an input-binding answer's `data` this way before a component sees them
+// (the HTTP edge and the bindings block both do).
 const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
