@@ -14,19 +14,25 @@ export interface HttpEndpointDef {
 
 export function parseTarget(raw: string, ownNamespace: string, endpoints: ReadonlyMap<string, HttpEndpointDef>): InvokeTarget {
   let target = raw;
-  if (/^https?%3A/i.test(target)) {
+  // Only a target starting with h/H can be a URL: an app id skips both patterns (hot path).
+  const c0 = target.charCodeAt(0);
+  const maybeUrl = c0 === 0x68 || c0 === 0x48;
+  if (maybeUrl && /^https?%3A/i.test(target)) {
     try {
       target = decodeURIComponent(target);
     } catch {
       // keep as given
     }
   }
-  if (/^https?:\/\//i.test(target)) return { kind: 'url', baseUrl: target.replace(/\/+$/, ''), headers: {}, name: target };
-  const ep = endpoints.get(target);
+  if (maybeUrl && /^https?:\/\//i.test(target)) return { kind: 'url', baseUrl: target.replace(/\/+$/, ''), headers: {}, name: target };
+  const ep = endpoints.size > 0 ? endpoints.get(target) : undefined;
   if (ep) return { kind: 'url', baseUrl: ep.baseUrl.replace(/\/+$/, ''), headers: ep.headers, name: ep.name };
   // As daprd: `id` or `id.namespace`; more dots, or an empty part, is not an app id.
-  const parts = target.split('.');
-  if (parts.length === 1 && target !== '') return { kind: 'app', appId: target, namespace: ownNamespace };
-  if (parts.length === 2 && parts[0] && parts[1]) return { kind: 'app', appId: parts[0], namespace: parts[1] };
+  const dot = target.indexOf('.');
+  if (dot < 0) {
+    if (target !== '') return { kind: 'app', appId: target, namespace: ownNamespace };
+  } else if (dot > 0 && dot < target.length - 1 && target.indexOf('.', dot + 1) < 0) {
+    return { kind: 'app', appId: target.slice(0, dot), namespace: target.slice(dot + 1) };
+  }
   return { kind: 'invalid', reason: `invalid app id: ${JSON.stringify(raw)}` };
 }

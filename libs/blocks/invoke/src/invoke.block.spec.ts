@@ -181,6 +181,58 @@ describe('InvokeBlock', () => {
     expect(classified).toEqual([false]);
   });
 
+  it('built-in retries: a failed call is the policy\'s first attempt (made once), retries call again, give-up errors pass through', async () => {
+    // A retry policy as the built-in one: up to `max` retries of errors `retryable` accepts.
+    const attempts: string[] = [];
+    const retrying = (max: number, retryable: (e: unknown) => boolean): InvokePolicy => ({
+      run: async (fn, opts) => {
+        for (let i = 0; ; i++) {
+          try {
+            const r = await fn(opts?.signal ?? new AbortController().signal);
+            attempts.push('ok');
+            return r;
+          } catch (e) {
+            attempts.push(e instanceof Error ? e.message : String(e));
+            if (i >= max || !retryable(e)) throw e;
+          }
+        }
+      },
+    });
+    let failures = 2;
+    let calls = 0;
+    const flaky = {
+      callLocal: async () => {
+        calls++;
+        if (failures-- > 0) throw new Error(`down ${calls}`);
+        return response(201);
+      },
+    };
+    const { b } = block({ remote: flaky, policies: { forApp: () => passThrough, remoteRetry: () => retrying(3, () => true) } });
+    await expect(b.invoke('orders', request(), ctx)).resolves.toMatchObject({ status: { code: 201 } });
+    // two failures then a success: three calls in all, each seen by the policy once
+    expect(calls).toBe(3);
+    expect(attempts).toEqual([expect.stringContaining('down 1'), expect.stringContaining('down 2'), 'ok']);
+
+    // the first call succeeds: one call
+    calls = 0;
+    await expect(b.invoke('orders', request(), ctx)).resolves.toMatchObject({ status: { code: 201 } });
+    expect(calls).toBe(1);
+
+    // an error the policy does not retry: one call, the error as it was
+    failures = 5;
+    calls = 0;
+    const { b: b2 } = block({ remote: flaky, policies: { forApp: () => passThrough, remoteRetry: () => retrying(3, () => false) } });
+    await expect(b2.invoke('orders', request(), ctx)).rejects.toMatchObject({ code: 'ERR_DIRECT_INVOKE', message: expect.stringContaining('down 1') });
+    expect(calls).toBe(1);
+
+    // retries exhausted: 1 + 3 calls, the last error
+    failures = 10;
+    calls = 0;
+    attempts.length = 0;
+    await expect(b.invoke('orders', request(), ctx)).rejects.toMatchObject({ message: expect.stringContaining('down 4') });
+    expect([calls, attempts.length]).toEqual([4, 4]);
+  });
+
   it('isFailureResponse tells HTTP statuses from gRPC codes', () => {
     expect(isFailureResponse(response(200))).toBe(false);
     expect(isFailureResponse(response(302))).toBe(false);

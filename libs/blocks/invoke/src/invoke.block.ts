@@ -85,7 +85,7 @@ export interface InvokeBlockOptions {
 
 const VERBS = ['', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 const CALLER_HEADERS = ['dapr-caller-app-id', 'dapr-caller-namespace', 'dapr-callee-app-id'];
-const STRIPPED = ['dapr-app-id', 'dapr-api-token', ...CALLER_HEADERS];
+const STRIPPED: ReadonlySet<string> = new Set(['dapr-app-id', 'dapr-api-token', ...CALLER_HEADERS]);
 
 /** HTTP apps answer HTTP statuses (>= 100), gRPC apps gRPC codes (0-16): daprd tells them apart so. */
 export function isFailureResponse(res: InternalInvokeResponse): boolean {
@@ -100,10 +100,28 @@ export function failureVerdict(res: InternalInvokeResponse): FailureVerdict {
   return code >= 100 ? { status: code } : { grpcCode: code };
 }
 
-function withHeaders(req: InternalInvokeRequest, set: Record<string, string>, strip: readonly string[]): InternalInvokeRequest {
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * `req` with its metadata rebuilt in one pass (hot path: no entries arrays, one copy per call):
+ * the names in STRIPPED dropped, then `set` (replacing), then `append` (values added after those
+ * already present, a proxy chain, as daprd does). Key order is kept; `req` is not modified.
+ */
+function withMetadata(
+  req: InternalInvokeRequest,
+  set: Readonly<Record<string, string>> | undefined,
+  append: Readonly<Record<string, string>> | undefined,
+): InternalInvokeRequest {
+  const src = req.metadata;
   const metadata: Record<string, ListStringValue> = {};
-  for (const [k, v] of Object.entries(req.metadata)) if (!strip.includes(k)) metadata[k] = v;
-  for (const [k, v] of Object.entries(set)) metadata[k] = { values: [v] };
+  for (const k in src) if (hasOwn.call(src, k) && !STRIPPED.has(k)) metadata[k] = src[k] as ListStringValue;
+  if (set !== undefined) for (const k in set) metadata[k] = { values: [set[k] as string] };
+  if (append !== undefined) {
+    for (const k in append) {
+      const prev = metadata[k];
+      metadata[k] = { values: prev === undefined ? [append[k] as string] : [...prev.values, append[k] as string] };
+    }
+  }
   return { ...req, metadata };
 }
 
@@ -124,20 +142,17 @@ function forwardedHeaders(ip: string | undefined, host: string | undefined): Rea
   return out;
 }
 
-/** Appends `values` to headers already present (a proxy chain), as daprd does. */
-function appendHeaders(req: InternalInvokeRequest, add: Readonly<Record<string, string>>): InternalInvokeRequest {
-  const metadata: Record<string, ListStringValue> = { ...req.metadata };
-  for (const [k, v] of Object.entries(add)) metadata[k] = { values: [...(metadata[k]?.values ?? []), v] };
-  return { ...req, metadata };
-}
-
 export class InvokeBlock implements InvokeApi, LocalInvokeApi {
   private readonly endpoints: ReadonlyMap<string, HttpEndpointDef>;
-  private readonly forwarded: Readonly<Record<string, string>>;
+  /** The forwarded headers a call leaving this host carries; undefined when there are none. */
+  private readonly forwarded: Readonly<Record<string, string>> | undefined;
+  private readonly trustDomain: string;
 
   constructor(private readonly opts: InvokeBlockOptions) {
     this.endpoints = opts.httpEndpoints ?? new Map();
-    this.forwarded = forwardedHeaders(opts.hostAddress, opts.hostName);
+    const fwd = forwardedHeaders(opts.hostAddress, opts.hostName);
+    this.forwarded = Object.keys(fwd).length > 0 ? fwd : undefined;
+    this.trustDomain = opts.trustDomain ?? 'public';
   }
 
   async invoke(targetAppId: string, req: InternalInvokeRequest, ctx: CallContext): Promise<InternalInvokeResponse> {
@@ -145,7 +160,7 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     if (target.kind === 'invalid') throw InvokeErrors.failed(targetAppId, target.reason, false);
     const policy = this.opts.policies.forApp(target.kind === 'app' ? target.appId : target.name);
     if (target.kind === 'url') {
-      const out = withHeaders(req, {}, STRIPPED);
+      const out = withMetadata(req, undefined, undefined);
       return policy.run((signal) => this.opts.urls.invokeUrl(target.baseUrl, target.headers, out, { ...ctx, signal }), {
         signal: ctx.signal,
         isFailure: failureVerdict,
@@ -153,31 +168,72 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     }
     const { appId, namespace } = target;
     const self = appId === this.opts.appId && namespace === this.opts.namespace;
-    const stripped = withHeaders(req, {}, STRIPPED);
     // daprd adds the forwarded headers on the sidecar-to-sidecar path only (not for self-invocation
     // nor for proxied gRPC calls).
-    const out = self || req.message?.contentType === GRPC_PROXY_CONTENT_TYPE ? stripped : appendHeaders(stripped, this.forwarded);
-    const trustDomain = this.opts.trustDomain ?? 'public';
-    const builtIn = self ? undefined : this.opts.policies.remoteRetry(appId);
-    return policy.run(
-      async (signal) => {
-        const attempt: CallContext = { ...ctx, signal, trustDomain };
-        // Self-invocation goes straight to the app channel: access control is the callee
-        // gateway's check of calls from other gateways (daprd: invokeLocal, no ACL).
-        if (self) return this.deliver(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain }, attempt);
-        const remote = async (s: AbortSignal): Promise<InternalInvokeResponse> => {
-          const address = await this.resolve(appId, namespace);
-          try {
-            return await this.opts.remote.callLocal(address, out, { ...attempt, signal: s }, appId);
-          } catch (e) {
-            if (isApiError(e)) throw e;
-            throw InvokeErrors.failed(appId, e instanceof Error ? e.message : String(e));
-          }
-        };
-        return builtIn ? builtIn.run(remote, { signal }) : remote(signal);
+    const out = withMetadata(req, undefined, self || req.message?.contentType === GRPC_PROXY_CONTENT_TYPE ? undefined : this.forwarded);
+    const trustDomain = this.trustDomain;
+    if (self) {
+      // Self-invocation goes straight to the app channel: access control is the callee
+      // gateway's check of calls from other gateways (daprd: invokeLocal, no ACL).
+      const caller: CallerIdentity = { appId: ctx.appId, namespace: ctx.namespace, trustDomain };
+      return policy.run((signal) => this.deliver(out, caller, { ...ctx, signal, trustDomain }), { signal: ctx.signal, isFailure: failureVerdict });
+    }
+    const builtIn = this.opts.policies.remoteRetry(appId);
+    return policy.run((signal) => this.remoteWithRetries(builtIn, appId, namespace, out, ctx, signal, trustDomain), {
+      signal: ctx.signal,
+      isFailure: failureVerdict,
+    });
+  }
+
+  /**
+   * One attempt of the target's policy on another gateway, under daprd's built-in retries of
+   * gateway-to-gateway failures. The first call is made directly; only a call that failed goes
+   * through `builtIn`, which then sees that failure as its first attempt (no second call for it)
+   * and retries or gives up exactly as if it had made it: same retries, same backoff. The hot
+   * path (the first call succeeds, nearly always) skips the retry machinery's promises and
+   * closures.
+   */
+  private async remoteWithRetries(
+    builtIn: InvokePolicy,
+    appId: string,
+    namespace: string,
+    out: InternalInvokeRequest,
+    ctx: CallContext,
+    signal: AbortSignal,
+    trustDomain: string,
+  ): Promise<InternalInvokeResponse> {
+    let first: unknown;
+    try {
+      return await this.callRemote(appId, namespace, out, ctx, signal, trustDomain);
+    } catch (e) {
+      first = e;
+    }
+    let made = false;
+    return builtIn.run(
+      (s) => {
+        if (made) return this.callRemote(appId, namespace, out, ctx, s, trustDomain);
+        made = true;
+        return Promise.reject(first);
       },
-      { signal: ctx.signal, isFailure: failureVerdict },
+      { signal },
     );
+  }
+
+  private async callRemote(
+    appId: string,
+    namespace: string,
+    out: InternalInvokeRequest,
+    ctx: CallContext,
+    signal: AbortSignal,
+    trustDomain: string,
+  ): Promise<InternalInvokeResponse> {
+    const address = await this.resolve(appId, namespace);
+    try {
+      return await this.opts.remote.callLocal(address, out, { ...ctx, signal, trustDomain }, appId);
+    } catch (e) {
+      if (isApiError(e)) throw e;
+      throw InvokeErrors.failed(appId, e instanceof Error ? e.message : String(e));
+    }
   }
 
   /**
@@ -191,8 +247,8 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
       if (target.kind === 'invalid') throw InvokeErrors.failed(targetAppId, target.reason, false);
       if (target.kind === 'url') throw streamingUnsupported(`gRPC proxying to '${targetAppId}' (an HTTPEndpoint or URL) is not supported`);
       const { appId, namespace } = target;
-      const trustDomain = this.opts.trustDomain ?? 'public';
-      const out = withHeaders(req, {}, STRIPPED);
+      const trustDomain = this.trustDomain;
+      const out = withMetadata(req, undefined, undefined);
       const attempt: CallContext = { ...ctx, trustDomain };
       if (appId === this.opts.appId && namespace === this.opts.namespace) {
         return this.deliverStream(out, { appId: ctx.appId, namespace: ctx.namespace, trustDomain }, input, attempt);
@@ -243,14 +299,14 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
 
   /** The caller's identity comes from its gateway, never from headers a client sent. */
   private local(req: InternalInvokeRequest, caller: CallerIdentity): InternalInvokeRequest {
-    return withHeaders(
+    return withMetadata(
       req,
       {
         'dapr-caller-app-id': caller.appId,
         'dapr-caller-namespace': caller.namespace,
         'dapr-callee-app-id': this.opts.appId,
       },
-      STRIPPED,
+      undefined,
     );
   }
 
