@@ -10,6 +10,7 @@ import { encodeRichStatus } from './rich-status';
 import { GrpcCallContext } from './call-context';
 import type { CallLifetime } from './call-context';
 import { installFallbackHandler, invokeServiceHandler, proxyHandler } from './invoke.handlers';
+import { encodeInvokeResponse } from './invoke-response.codec';
 import { OpenStreams, serverStreamHandler } from './stream.handlers';
 import type { StreamHandlerDeps } from './stream.handlers';
 import { subscribeTopicEventsHandler } from './subscribe-topic.handler';
@@ -18,6 +19,12 @@ export type GrpcEdgeOptions = EdgeOptions;
 
 type Unary<Req, Res> = (req: Req, ctx: CallContext, md: grpc.Metadata) => Promise<Res>;
 const EMPTY = {};
+
+/** The Dapr service as served: InvokeService's answer encoded in one allocation (invoke-response.codec.ts). */
+const SERVED_DAPR_SERVICE: typeof DaprService = {
+  ...DaprService,
+  invokeService: { ...DaprService.invokeService, responseSerialize: encodeInvokeResponse },
+};
 
 export function toServiceError(e: ApiError): Partial<grpc.ServiceError> {
   const metadata = new grpc.Metadata();
@@ -40,7 +47,7 @@ export class GrpcEdge {
       'grpc.max_receive_message_length': opts.maxBodySize,
       'grpc.max_send_message_length': opts.maxBodySize,
     });
-    this.server.addService(DaprService, this.handlers());
+    this.server.addService(SERVED_DAPR_SERVICE, this.handlers());
     const { invoke, apiToken } = opts;
     if (invoke) {
       const ctxOf = (md: grpc.Metadata): CallContext => this.ctxOf(md);

@@ -27,8 +27,10 @@ const SKIP_MD = new Set(['dapr-api-token', 'content-type', 'te', 'user-agent', '
 
 export function metadataOf(md: grpc.Metadata): Record<string, ListStringValue> {
   const out: Record<string, ListStringValue> = {};
-  for (const [k, v] of Object.entries(md.getMap())) {
+  const map = md.getMap();
+  for (const k in map) {
     if (SKIP_MD.has(k)) continue;
+    const v = map[k] as grpc.MetadataValue;
     const all = md.get(k).map((x) => (Buffer.isBuffer(x) ? x.toString('base64') : String(x)));
     out[k] = { values: all.length > 0 ? all : [Buffer.isBuffer(v) ? v.toString('base64') : String(v)] };
   }
@@ -90,13 +92,31 @@ export function invokeServiceHandler(
       message: call.request.message ?? { method: '', data: undefined, contentType: '', httpExtension: undefined },
       actor: undefined,
     };
-    invoke.invoke(call.request.id, req, withCallLifetime(ctxOf(call.metadata), call)).then(
+    // The call's lifetime (withCallLifetime), except that grpc-js's `cancelled` after the answer
+    // (it emits one whenever the stream closes) aborts nothing: no abort and no Event per call.
+    const d = call.getDeadline();
+    const ms = d instanceof Date ? d.getTime() : d;
+    const controller = new AbortController();
+    let answered = false;
+    if (call.cancelled) controller.abort(CALL_ENDED);
+    else {
+      call.on('cancelled', () => {
+        if (!answered) controller.abort(CALL_ENDED);
+      });
+    }
+    const base = ctxOf(call.metadata);
+    const ctx: CallContext = Number.isFinite(ms) ? { ...base, signal: controller.signal, deadline: ms } : { ...base, signal: controller.signal };
+    invoke.invoke(call.request.id, req, ctx).then(
       (res) => {
+        answered = true;
         const a = invokeServiceAnswer(res);
         if ('ok' in a) callback(null, a.ok);
         else callback(a.err);
       },
-      (e: unknown) => callback(toServiceError(isApiError(e) ? e : toError(e))),
+      (e: unknown) => {
+        answered = true;
+        callback(toServiceError(isApiError(e) ? e : toError(e)));
+      },
     );
   };
 }
