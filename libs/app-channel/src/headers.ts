@@ -142,6 +142,24 @@ export function fromDistinct(h: NodeJS.Dict<string[]>): HeaderMultiMap {
   return out;
 }
 
+/**
+ * node:http `rawHeaders` / `rawTrailers` ([name, value, ...] as received) to the same multi-map
+ * fromDistinct makes of `headersDistinct` (names lower-cased, values in order, hop-by-hop
+ * dropped), without node building its distinct-headers object first.
+ */
+export function fromRawHeaders(raw: readonly string[]): HeaderMultiMap {
+  const out: HeaderMultiMap = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (RESPONSE_DROPPED.has(name)) continue;
+    const value = raw[i + 1] as string;
+    const prev = out[name];
+    if (prev === undefined) out[name] = { values: [value] };
+    else prev.values.push(value);
+  }
+  return out;
+}
+
 /** HTTP/2 response headers or trailers (pseudo-headers dropped) to a multi-map. */
 export function fromHttp2(h: NodeJS.Dict<string | string[] | number>): HeaderMultiMap {
   const out: HeaderMultiMap = {};

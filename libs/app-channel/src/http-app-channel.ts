@@ -21,7 +21,7 @@ import type { AppChannel, CallContext, InternalInvokeRequest, InternalInvokeResp
 import type { Logger } from '@tessera/observability';
 import type { AppHealthChecker } from './app-health-checker';
 import { CallWatch } from './call-watch';
-import { DAPR_API_TOKEN, fromDistinct, fromHttp2, toAppHttpHeaders, type HeaderMultiMap } from './headers';
+import { DAPR_API_TOKEN, fromHttp2, fromRawHeaders, toAppHttpHeaders, type HeaderMultiMap } from './headers';
 import { Semaphore } from './semaphore';
 import { channelError } from './transport-errors';
 
@@ -249,18 +249,22 @@ export class HttpAppChannel implements AppChannel {
           settled = true;
           watch.onAbort(undefined);
           const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-          resolve(httpResponse(res.statusCode ?? 0, res.statusMessage ?? '', fromDistinct(res.headersDistinct), fromDistinct(res.trailersDistinct), body));
+          const trailers = res.rawTrailers.length > 0 ? fromRawHeaders(res.rawTrailers) : {};
+          resolve(httpResponse(res.statusCode ?? 0, res.statusMessage ?? '', fromRawHeaders(res.rawHeaders), trailers, body));
         });
       };
       req.on('response', onResponse);
       // CONNECT: node reports the answer as 'connect' with the raw socket; keep the head only.
-      req.on('connect', (res: http.IncomingMessage, socket: import('node:net').Socket) => {
-        socket.destroy();
-        if (settled) return;
-        settled = true;
-        watch.onAbort(undefined);
-        resolve(httpResponse(res.statusCode ?? 0, res.statusMessage ?? '', fromDistinct(res.headersDistinct), {}, EMPTY));
-      });
+      // (Only a CONNECT request can get one: no listener on the others.)
+      if (out.method === 'CONNECT') {
+        req.on('connect', (res: http.IncomingMessage, socket: import('node:net').Socket) => {
+          socket.destroy();
+          if (settled) return;
+          settled = true;
+          watch.onAbort(undefined);
+          resolve(httpResponse(res.statusCode ?? 0, res.statusMessage ?? '', fromRawHeaders(res.rawHeaders), {}, EMPTY));
+        });
+      }
       req.on('error', (e: Error) => {
         // A pooled keep-alive socket the app had just closed: retry once on a fresh one, as node's
         // docs advise (the request never reached the app).
