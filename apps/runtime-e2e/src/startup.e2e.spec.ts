@@ -129,10 +129,10 @@ const BAD: BadCase[] = [
     ignorable: true,
   },
   {
-    title: 'pubsub.redis (a block this build does not have)',
-    file: 'pubsub.yaml',
-    yaml: (i) => component('orders', `  type: pubsub.redis\n  version: v1\n${ignoreLine(i)}  metadata:\n    - name: redisHost\n      value: "127.0.0.1:6379"\n`),
-    mentions: ['component "orders"', 'spec.type', 'pubsub.redis'],
+    title: 'crypto.dapr.localstorage (a block this build does not have)',
+    file: 'crypto.yaml',
+    yaml: (i) => component('orders', `  type: crypto.dapr.localstorage\n  version: v1\n${ignoreLine(i)}  metadata:\n    - name: path\n      value: "/tmp"\n`),
+    mentions: ['component "orders"', 'spec.type', 'crypto.dapr.localstorage'],
     ignorable: true,
   },
   {

@@ -254,19 +254,29 @@ describeRedis(`state.redis component${skipReason ? ` — SKIPPED: ${skipReason}`
     it('get is one HGETALL, set one EVALSHA, bulkGet one pipelined round of HGETALLs', async () => {
       const key = `${prefix}hot`;
       await set(key, '1'); // loads the script on this connection (EVAL once)
-      const monitor = await raw.monitor();
-      const seen: string[] = [];
-      // Commands a script runs show up with source "lua"; only client commands are round trips.
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        if (source !== 'lua' && args.some((a) => a.startsWith(prefix))) seen.push(String(args[0]).toLowerCase());
-      });
-      await new Promise((r) => setTimeout(r, 50));
-      await store.get({ key, metadata: {} });
-      await set(key, '2');
-      await store.bulkGet?.([{ key, metadata: {} }, { key: `${prefix}hot-2`, metadata: {} }]);
-      await new Promise((r) => setTimeout(r, 100));
-      monitor.disconnect();
-      expect(seen).toEqual(['hgetall', 'evalsha', 'hgetall', 'hgetall']);
+      // MONITOR sees every client of the shared server; under heavy traffic from other suites
+      // ioredis' monitor connection can fail with "Command queue state error" (its own parser
+      // race). Such an attempt is discarded and measured again; the count itself is never relaxed.
+      for (let attempt = 1; ; attempt++) {
+        const monitor = await raw.monitor();
+        let broken: Error | undefined;
+        monitor.on('error', (e: Error) => (broken = e));
+        const seen: string[] = [];
+        // Commands a script runs show up with source "lua"; only client commands are round trips.
+        monitor.on('monitor', (_time: string, args: string[], source: string) => {
+          if (source !== 'lua' && args.some((a) => a.startsWith(prefix))) seen.push(String(args[0]).toLowerCase());
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        await store.get({ key, metadata: {} });
+        await set(key, '2');
+        await store.bulkGet?.([{ key, metadata: {} }, { key: `${prefix}hot-2`, metadata: {} }]);
+        await new Promise((r) => setTimeout(r, 100));
+        monitor.disconnect();
+        if (broken !== undefined && attempt < 3) continue;
+        expect(broken).toBeUndefined();
+        expect(seen).toEqual(['hgetall', 'evalsha', 'hgetall', 'hgetall']);
+        return;
+      }
     });
   });
 
