@@ -221,7 +221,12 @@ export class AppPubSubDelivery {
         for (;;) {
           const n = await it.next();
           if (n.done === true) break;
-          void this.handle(r, subscriptionId, n.value);
+          const d = n.value;
+          this.handle(r, subscriptionId, d).catch((e: unknown) => {
+            // a bug on this side must not take the gateway down: the message goes back as RETRY
+            this.opts.logger?.error(`delivering a message on ${spec.pubsubName}/${spec.topic} failed: ${messageOf(e)}`);
+            if (!this.stop.signal.aborted) void this.settle(subscriptionId, d, 'retry', messageOf(e));
+          });
         }
         r.state.live = false;
         if (this.stop.signal.aborted) break;
@@ -313,7 +318,11 @@ export class AppPubSubDelivery {
     if (b.timer) clearTimeout(b.timer);
     b.timer = undefined;
     if (b.items.length === 0) return;
-    void this.deliverBulk(r, b.items);
+    const items = b.items;
+    this.deliverBulk(r, items).catch((e: unknown) => {
+      this.opts.logger?.error(`bulk delivery on ${r.spec.pubsubName}/${r.spec.topic} failed: ${messageOf(e)}`);
+      if (!this.stop.signal.aborted) for (const p of items) void this.settle(p.subscriptionId, p.delivery, 'retry', messageOf(e));
+    });
   }
 
   private async deliverBulk(r: Runner, items: readonly Pending[]): Promise<void> {
