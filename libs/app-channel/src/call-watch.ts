@@ -3,11 +3,26 @@
 // handler at a time (first while queued for a concurrency slot, then while the request is in
 // flight); a handler set after the call was aborted runs at once.
 // No AbortSignal.any / AbortSignal.timeout per call: one listener and one timer, both released
-// by dispose(), and nothing at all when the context has neither signal nor deadline.
+// by dispose(), and nothing at all when the context has neither signal nor deadline. A context
+// with the lazy-abort protocol (libs/transport/core/src/call-context.ts LazyAbort: the framed
+// server's InvokeService calls, the gRPC edge's InvokeService) is watched through it, so its
+// signal is never made unless the call is actually aborted.
 import { ApiError, GrpcCode, InvokeErrors, isApiError } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
 
 type AbortHandler = (err: ApiError) => void;
+
+/** The lazy-abort protocol, as the app channel reads it (duck-typed; not in the contracts). */
+interface LazyAbort {
+  readonly aborted: boolean;
+  onAbort(h: { handleEvent(): void }): void;
+  offAbort(h: { handleEvent(): void }): void;
+  readonly signal?: AbortSignal;
+}
+
+function lazyAbortOf(ctx: CallContext): LazyAbort | undefined {
+  return typeof (ctx as Partial<LazyAbort>).onAbort === 'function' ? (ctx as unknown as LazyAbort) : undefined;
+}
 
 /** The caller went away (its signal fired) before the app answered. */
 export function callCancelled(appId: string, reason?: unknown): ApiError {
@@ -27,11 +42,13 @@ export class CallWatch {
   private handler: AbortHandler | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly signal: AbortSignal | undefined;
+  private readonly lazy: LazyAbort | undefined;
 
   protected constructor(
     private readonly appId: string,
     signal: AbortSignal | undefined,
     deadline: number | undefined,
+    lazy?: LazyAbort,
   ) {
     if (signal !== undefined) {
       if (signal.aborted) {
@@ -39,6 +56,13 @@ export class CallWatch {
       } else {
         this.signal = signal;
         signal.addEventListener('abort', this.onSignal, { once: true });
+      }
+    } else if (lazy !== undefined) {
+      if (lazy.aborted) {
+        this.error = callCancelled(appId, lazy.signal?.reason);
+      } else {
+        this.lazy = lazy;
+        lazy.onAbort(this);
       }
     }
     if (deadline !== undefined && this.error === undefined) {
@@ -48,8 +72,16 @@ export class CallWatch {
     }
   }
 
-  /** A watch for `ctx`; the shared inert one when ctx has neither signal nor deadline. */
+  /**
+   * A watch for `ctx`; the shared inert one when ctx has neither signal nor deadline. A lazy-abort
+   * context whose signal is not made yet is watched through the protocol (no signal made).
+   */
   static for(appId: string, ctx: CallContext): CallWatch {
+    const lazy = lazyAbortOf(ctx);
+    if (lazy !== undefined) {
+      const made = 'signalIfMade' in ctx ? ctx.signalIfMade : undefined;
+      return new CallWatch(appId, made, ctx.deadline, made === undefined ? lazy : undefined);
+    }
     if (ctx.signal === undefined && ctx.deadline === undefined) return NEVER;
     return new CallWatch(appId, ctx.signal, ctx.deadline);
   }
@@ -74,6 +106,12 @@ export class CallWatch {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.signal?.removeEventListener('abort', this.onSignal);
+    this.lazy?.offAbort(this);
+  }
+
+  /** The lazy-abort context told us the call was aborted. */
+  handleEvent(): void {
+    this.fire(callCancelled(this.appId, this.lazy?.signal?.reason));
   }
 
   private fire(err: ApiError): void {

@@ -233,6 +233,105 @@ describe('InvokeBlock', () => {
     expect([calls, attempts.length]).toEqual([4, 4]);
   });
 
+  describe('a caller context with the lazy-abort protocol (the gRPC edge’s InvokeService)', () => {
+    type H = { handleEvent(): void };
+    class LazyCtx implements CallContext {
+      readonly appId = 'caller';
+      readonly namespace = 'default';
+      readonly traceparent = 'tp';
+      readonly deadline = 99;
+      made = 0;
+      aborted = false;
+      readonly handlers = new Set<H>();
+      #c: AbortController | undefined;
+      get signalIfMade(): AbortSignal | undefined {
+        return this.#c?.signal;
+      }
+      get signal(): AbortSignal {
+        if (this.#c === undefined) {
+          this.made++;
+          this.#c = new AbortController();
+        }
+        return this.#c.signal;
+      }
+      onAbort(h: H): void {
+        this.handlers.add(h);
+      }
+      offAbort(h: H): void {
+        this.handlers.delete(h);
+      }
+    }
+    const passThroughMarked: InvokePolicy = { passThrough: true, run: (fn, opts) => fn(opts?.signal ?? new AbortController().signal) };
+
+    it('under a pass-through policy the remote call gets an attempt context that forwards the protocol; no signal is made', async () => {
+      const { b, calls } = block({ policies: { forApp: () => passThroughMarked, remoteRetry: () => passThroughMarked } });
+      const ctx = new LazyCtx();
+      await b.invoke('orders', request(), ctx);
+      const sent = calls[0]?.ctx as CallContext & { onAbort(h: H): void; offAbort(h: H): void; aborted: boolean };
+      expect(sent).toMatchObject({ appId: 'caller', namespace: 'default', traceparent: 'tp', deadline: 99, trustDomain: 'public' });
+      expect(typeof sent.onAbort).toBe('function');
+      expect(sent.signalIfMade).toBeUndefined();
+      const h = { handleEvent: () => undefined };
+      sent.onAbort(h);
+      expect(ctx.handlers.has(h)).toBe(true);
+      sent.offAbort(h);
+      expect(ctx.handlers.size).toBe(0);
+      expect(ctx.made).toBe(0);
+      // asked for, the attempt's signal is the caller's
+      expect(sent.signal).toBe(ctx.signal);
+    });
+
+    it('self-invocation under a pass-through policy: the app channel gets the same kind of context', async () => {
+      const { b, calls } = block({ policies: { forApp: () => passThroughMarked, remoteRetry: () => passThroughMarked } });
+      const ctx = new LazyCtx();
+      await b.invoke('caller', request(), ctx);
+      expect(calls[0]?.where).toBe('app');
+      expect(typeof (calls[0]?.ctx as { onAbort?: unknown }).onAbort).toBe('function');
+      expect(ctx.made).toBe(0);
+    });
+
+    it('a policy that is not pass-through gets the caller’s signal, as before', async () => {
+      const { b, calls } = block();
+      const ctx = new LazyCtx();
+      await b.invoke('orders', request(), ctx);
+      expect(ctx.made).toBe(1);
+      expect(calls[0]?.ctx.signal).toBeInstanceOf(AbortSignal);
+    });
+
+    it('a failed first call: the built-in retries run with the caller’s signal, made then', async () => {
+      let n = 0;
+      const retried: Array<AbortSignal | undefined> = [];
+      const { b, calls } = block({
+        remote: {
+          callLocal: async (address, req, c) => {
+            calls.push({ where: 'remote', address, req, ctx: c });
+            if (n++ === 0) throw new Error('down');
+            return response(201);
+          },
+        },
+        policies: {
+          forApp: () => passThroughMarked,
+          remoteRetry: () => ({
+            run: async (fn, opts) => {
+              retried.push(opts?.signal);
+              try {
+                return await fn(opts?.signal as AbortSignal);
+              } catch {
+                return fn(opts?.signal as AbortSignal);
+              }
+            },
+          }),
+        },
+      });
+      const ctx = new LazyCtx();
+      await expect(b.invoke('orders', request(), ctx)).resolves.toMatchObject({ status: { code: 201 } });
+      expect(calls).toHaveLength(2);
+      expect(ctx.made).toBe(1);
+      expect(retried).toEqual([ctx.signal]);
+      expect(calls[1]?.ctx.signal).toBe(ctx.signal);
+    });
+  });
+
   it('isFailureResponse tells HTTP statuses from gRPC codes', () => {
     expect(isFailureResponse(response(200))).toBe(false);
     expect(isFailureResponse(response(302))).toBe(false);

@@ -48,6 +48,11 @@ export type FailureVerdict = boolean | undefined | { readonly status: number } |
 /** A resiliency policy: runs `fn`, retrying errors and the results `isFailure` flags. */
 export interface InvokePolicy {
   run<T>(fn: (signal: AbortSignal) => Promise<T>, opts?: { signal?: AbortSignal; isFailure?: (result: T) => FailureVerdict }): Promise<T>;
+  /**
+   * True when the policy does nothing (no timeout, retry or breaker): run(fn, { signal }) is
+   * fn(signal). The block then calls straight through, without making the caller's signal.
+   */
+  readonly passThrough?: boolean;
 }
 
 export interface InvokePolicies {
@@ -101,6 +106,71 @@ export function failureVerdict(res: InternalInvokeResponse): FailureVerdict {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Told once when the call is aborted (the lazy-abort protocol). */
+interface AbortHandler {
+  handleEvent(): void;
+}
+
+/**
+ * The lazy-abort protocol (libs/transport/core/src/call-context.ts LazyAbort; not in the
+ * contracts' CallContext): a context whose signal is made on first use and that reports its
+ * abort without making it. The gRPC edge's InvokeService contexts speak it.
+ */
+interface LazyAbort {
+  readonly aborted: boolean;
+  onAbort(h: AbortHandler): void;
+  offAbort(h: AbortHandler): void;
+}
+
+function isLazyAbort(ctx: CallContext): ctx is CallContext & LazyAbort {
+  return typeof (ctx as Partial<LazyAbort>).onAbort === 'function';
+}
+
+/**
+ * The context of one attempt on a lazy-abort caller context: `ctx`'s fields with the trust
+ * domain, the signal and the protocol delegated to `ctx` (a `{ ...ctx }` copy would drop them).
+ */
+class AttemptContext implements CallContext, LazyAbort {
+  readonly appId: string;
+  readonly namespace: string;
+  readonly deadline: number | undefined;
+  readonly traceparent: string | undefined;
+  readonly tracestate: string | undefined;
+  readonly #base: CallContext & LazyAbort;
+
+  constructor(
+    base: CallContext & LazyAbort,
+    readonly trustDomain: string,
+  ) {
+    this.#base = base;
+    this.appId = base.appId;
+    this.namespace = base.namespace;
+    this.deadline = base.deadline;
+    this.traceparent = base.traceparent;
+    this.tracestate = base.tracestate;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.#base.signal;
+  }
+
+  get signalIfMade(): AbortSignal | undefined {
+    return 'signalIfMade' in this.#base ? this.#base.signalIfMade : this.#base.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#base.aborted;
+  }
+
+  onAbort(h: AbortHandler): void {
+    this.#base.onAbort(h);
+  }
+
+  offAbort(h: AbortHandler): void {
+    this.#base.offAbort(h);
+  }
+}
 
 /**
  * `req` with its metadata rebuilt in one pass (hot path: no entries arrays, one copy per call):
@@ -172,13 +242,18 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     // nor for proxied gRPC calls).
     const out = withMetadata(req, undefined, self || req.message?.contentType === GRPC_PROXY_CONTENT_TYPE ? undefined : this.forwarded);
     const trustDomain = this.trustDomain;
+    // A pass-through policy with a lazy-abort context: straight through, the signal not made (the
+    // transport and the app channel watch the call through the protocol).
+    const lazy = policy.passThrough === true && isLazyAbort(ctx) ? ctx : undefined;
     if (self) {
       // Self-invocation goes straight to the app channel: access control is the callee
       // gateway's check of calls from other gateways (daprd: invokeLocal, no ACL).
       const caller: CallerIdentity = { appId: ctx.appId, namespace: ctx.namespace, trustDomain };
+      if (lazy !== undefined) return this.deliver(out, caller, new AttemptContext(lazy, trustDomain));
       return policy.run((signal) => this.deliver(out, caller, { ...ctx, signal, trustDomain }), { signal: ctx.signal, isFailure: failureVerdict });
     }
     const builtIn = this.opts.policies.remoteRetry(appId);
+    if (lazy !== undefined) return this.remoteWithRetries(builtIn, appId, namespace, out, lazy, undefined, trustDomain);
     return policy.run((signal) => this.remoteWithRetries(builtIn, appId, namespace, out, ctx, signal, trustDomain), {
       signal: ctx.signal,
       isFailure: failureVerdict,
@@ -191,7 +266,8 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
    * through `builtIn`, which then sees that failure as its first attempt (no second call for it)
    * and retries or gives up exactly as if it had made it: same retries, same backoff. The hot
    * path (the first call succeeds, nearly always) skips the retry machinery's promises and
-   * closures.
+   * closures. `signal` undefined: `ctx` speaks the lazy-abort protocol and the first call
+   * watches it through that; the retries, if any, take ctx's signal.
    */
   private async remoteWithRetries(
     builtIn: InvokePolicy,
@@ -199,7 +275,7 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     namespace: string,
     out: InternalInvokeRequest,
     ctx: CallContext,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
     trustDomain: string,
   ): Promise<InternalInvokeResponse> {
     let first: unknown;
@@ -215,7 +291,7 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
         made = true;
         return Promise.reject(first);
       },
-      { signal },
+      { signal: signal ?? ctx.signal },
     );
   }
 
@@ -224,12 +300,13 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     namespace: string,
     out: InternalInvokeRequest,
     ctx: CallContext,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
     trustDomain: string,
   ): Promise<InternalInvokeResponse> {
     const address = await this.resolve(appId, namespace);
+    const attempt: CallContext = signal === undefined && isLazyAbort(ctx) ? new AttemptContext(ctx, trustDomain) : { ...ctx, signal, trustDomain };
     try {
-      return await this.opts.remote.callLocal(address, out, { ...ctx, signal, trustDomain }, appId);
+      return await this.opts.remote.callLocal(address, out, attempt, appId);
     } catch (e) {
       if (isApiError(e)) throw e;
       throw InvokeErrors.failed(appId, e instanceof Error ? e.message : String(e));

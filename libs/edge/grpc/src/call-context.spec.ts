@@ -36,4 +36,43 @@ describe('GrpcCallContext', () => {
     expect(ctx.signal).toBeUndefined();
     expect({ ...ctx }).toEqual({ appId: 'app', namespace: 'ns', traceparent: 'tp', tracestate: undefined });
   });
+
+  it('lazy-abort protocol: handlers are told when the call ends, without making the signal', () => {
+    const call = new FakeCall();
+    const ctx = new GrpcCallContext('app', 'ns', call, undefined, undefined, 1234);
+    const told: string[] = [];
+    const a = { handleEvent: () => told.push('a') };
+    const b = { handleEvent: () => told.push('b') };
+    const c = { handleEvent: () => told.push('c') };
+    expect(ctx.aborted).toBe(false);
+    ctx.onAbort(a);
+    ctx.onAbort(b);
+    ctx.onAbort(c);
+    ctx.offAbort(b);
+    expect(call.listenerCount('cancelled')).toBe(1);
+    call.cancel();
+    expect(told).toEqual(['a', 'c']);
+    expect(ctx.aborted).toBe(true);
+    expect(ctx.signalIfMade).toBeUndefined();
+    expect(ctx.deadline).toBe(1234);
+    // asked for afterwards, the signal is aborted with CALL_ENDED
+    expect(ctx.signal?.reason).toBe(CALL_ENDED);
+    // a handler registered after the end is never told (the caller checks `aborted` first)
+    ctx.onAbort({ handleEvent: () => told.push('late') });
+    expect(told).toEqual(['a', 'c']);
+  });
+
+  it('lazy-abort protocol: a handler removed before the end is not told; a context without a call never tells', () => {
+    const call = new FakeCall();
+    const ctx = new GrpcCallContext('app', 'ns', call);
+    const told: string[] = [];
+    const h = { handleEvent: () => told.push('h') };
+    ctx.onAbort(h);
+    ctx.offAbort(h);
+    call.cancel();
+    expect(told).toEqual([]);
+    const none = new GrpcCallContext('app', 'ns', undefined);
+    none.onAbort(h);
+    expect([none.aborted, none.signal, told]).toEqual([false, undefined, []]);
+  });
 });

@@ -88,12 +88,15 @@ export class GrpcEdge {
     });
   }
 
-  /** Identity and trace context; with `call`, a signal made on first use that fires when the call ends. */
-  private ctxOf(md: grpc.Metadata, call?: CallLifetime): CallContext {
+  /**
+   * Identity and trace context; with `call`, a signal made on first use that fires when the call
+   * ends (and the lazy-abort protocol); `deadline` when the handler passes the call's on.
+   */
+  private ctxOf(md: grpc.Metadata, call?: CallLifetime, deadline?: number): CallContext {
     const tp = md.get('traceparent')[0];
-    if (typeof tp !== 'string') return new GrpcCallContext(this.opts.appId, this.opts.namespace, call);
+    if (typeof tp !== 'string') return new GrpcCallContext(this.opts.appId, this.opts.namespace, call, undefined, undefined, deadline);
     const ts = md.get('tracestate')[0];
-    return new GrpcCallContext(this.opts.appId, this.opts.namespace, call, tp, typeof ts === 'string' ? ts : undefined);
+    return new GrpcCallContext(this.opts.appId, this.opts.namespace, call, tp, typeof ts === 'string' ? ts : undefined, deadline);
   }
 
   /** The API-token check and API logging in front of a ready-made unary handler. */
@@ -153,7 +156,7 @@ export class GrpcEdge {
   private handlers(): grpc.UntypedServiceImplementation {
     const { state, metadata, lifecycle, invoke, secrets, lock, configuration, pubsub, streamingSubscriptions, bindings } = this.opts;
     const implemented: grpc.UntypedServiceImplementation = {
-      ...(invoke ? { invokeService: this.guard('InvokeService', invokeServiceHandler(invoke, (md) => this.ctxOf(md), toServiceError, toError)) } : {}),
+      ...(invoke ? { invokeService: this.guard('InvokeService', invokeServiceHandler(invoke, (md, call, deadline) => this.ctxOf(md, call, deadline), toServiceError, toError)) } : {}),
       getState: this.unary('GetState', (r, c) => state.getState(r as never, c)),
       getBulkState: this.unary('GetBulkState', (r, c) => state.getBulkState(r as never, c)),
       saveState: this.unary('SaveState', async (r, c) => {

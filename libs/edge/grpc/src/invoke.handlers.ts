@@ -12,6 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { GRPC_PROXY_CONTENT_TYPE, HTTPExtension_Verb, errorInfo, httpToGrpcCode, isApiError, proxyStreamOf } from '@tessera/contracts';
 import type { ApiError, CallContext, InternalInvokeRequest, InternalInvokeResponse, InvokeApi, InvokeResponse, ListStringValue } from '@tessera/contracts';
 import { CALL_ENDED } from './call-context';
+import type { CallLifetime } from './call-context';
 import { pipeAnswer, ProxyInput, toGrpcMetadata } from './proxy-stream';
 import { encodeRichStatus } from './rich-status';
 
@@ -79,9 +80,15 @@ function invokeServiceAnswer(res: InternalInvokeResponse): { ok: InvokeResponse 
   return { err: { code: httpToGrpcCode(code), details: body, metadata: md } };
 }
 
+/**
+ * InvokeService. The context (ctxOf with the call and its deadline) makes its abort signal only
+ * if something asks for it: the invoke block and the internal transport watch the call through
+ * the lazy-abort protocol, so a cancel before the answer still cancels the callee's app call
+ * (as daprd propagates the gRPC context end to end) without an AbortController per call.
+ */
 export function invokeServiceHandler(
   invoke: InvokeApi,
-  ctxOf: (md: grpc.Metadata) => CallContext,
+  ctxOf: (md: grpc.Metadata, call: CallLifetime, deadline: number | undefined) => CallContext,
   toServiceError: (e: ApiError) => Partial<grpc.ServiceError>,
   toError: (e: unknown) => ApiError,
 ): grpc.handleUnaryCall<{ id: string; message?: InternalInvokeRequest['message'] }, InvokeResponse> {
@@ -92,31 +99,15 @@ export function invokeServiceHandler(
       message: call.request.message ?? { method: '', data: undefined, contentType: '', httpExtension: undefined },
       actor: undefined,
     };
-    // The call's lifetime (withCallLifetime), except that grpc-js's `cancelled` after the answer
-    // (it emits one whenever the stream closes) aborts nothing: no abort and no Event per call.
     const d = call.getDeadline();
     const ms = d instanceof Date ? d.getTime() : d;
-    const controller = new AbortController();
-    let answered = false;
-    if (call.cancelled) controller.abort(CALL_ENDED);
-    else {
-      call.on('cancelled', () => {
-        if (!answered) controller.abort(CALL_ENDED);
-      });
-    }
-    const base = ctxOf(call.metadata);
-    const ctx: CallContext = Number.isFinite(ms) ? { ...base, signal: controller.signal, deadline: ms } : { ...base, signal: controller.signal };
-    invoke.invoke(call.request.id, req, ctx).then(
+    invoke.invoke(call.request.id, req, ctxOf(call.metadata, call, Number.isFinite(ms) ? ms : undefined)).then(
       (res) => {
-        answered = true;
         const a = invokeServiceAnswer(res);
         if ('ok' in a) callback(null, a.ok);
         else callback(a.err);
       },
-      (e: unknown) => {
-        answered = true;
-        callback(toServiceError(isApiError(e) ? e : toError(e)));
-      },
+      (e: unknown) => callback(toServiceError(isApiError(e) ? e : toError(e))),
     );
   };
 }

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import type { ApiError } from '@tessera/contracts';
 import { ClientStream } from './client-stream';
 import { MAX_TIMER_MS } from './call-context';
+import type { LazyAbort } from './call-context';
 import { FrameEncoder, FrameError, FrameReader, FrameSink } from './framing';
 import type { AnyMethodDef } from './service';
 import { abortError, codecFailure, DEADLINE_EXCEEDED, fromErrorStatus, protocolFailure, unreachable } from './transport-errors';
@@ -105,6 +106,7 @@ export class ClientConnection {
     this.pending.set(p.id, p);
     if (timeoutMs > 0) p.timer = setTimeout(onPendingDeadline, timeoutMs, p);
     if (p.signal !== undefined) p.signal.addEventListener('abort', p);
+    else if (p instanceof PendingCall && p.lazy !== undefined) p.lazy.onAbort(p);
     this.sink.write(frame);
   }
 
@@ -119,6 +121,7 @@ export class ClientConnection {
     this.pending.delete(p.id);
     clearTimeout(p.timer);
     if (p.signal !== undefined) p.signal.removeEventListener('abort', p);
+    else if (p instanceof PendingCall && p.lazy !== undefined) p.lazy.offAbort(p);
     if (this.draining && this.pending.size === 0) this.socket.end();
     return true;
   }
@@ -151,6 +154,7 @@ export class ClientConnection {
     if (this.pending.get(p.id) !== p) return false;
     clearTimeout(p.timer);
     if (p.signal !== undefined) p.signal.removeEventListener('abort', p);
+    else if (p.lazy !== undefined) p.lazy.offAbort(p);
     this.pending.set(s.id, s);
     if (deadline !== undefined) s.timer = setTimeout(onPendingDeadline, Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS)), s);
     if (s.signal !== undefined) s.signal.addEventListener('abort', s);
@@ -272,6 +276,8 @@ export class PendingCall {
   window = 0;
   /** Upgradable calls: the caller's absolute deadline, kept by the stream they may turn into. */
   deadline: number | undefined = undefined;
+  /** The caller's context when it is watched through the lazy-abort protocol (no signal made). */
+  lazy: LazyAbort | undefined = undefined;
 
   constructor(
     readonly conn: ClientConnection,
@@ -317,7 +323,8 @@ export class PendingCall {
       this.conn.cancel(this.id);
       return this.fail(codecFailure('decode the response', e));
     }
-    const s = new ClientStream<unknown>(this.conn, this.id, this.m, up.item, this.req, this.signal, this.map, this.window);
+    // a stream lives long enough for a cancel to matter: it watches a real signal
+    const s = new ClientStream<unknown>(this.conn, this.id, this.m, up.item, this.req, this.signal ?? this.lazy?.signal, this.map, this.window);
     if (!this.conn.replace(this, s, this.deadline)) return;
     this.resolve(up.attach(head, s) as never);
   }
@@ -326,11 +333,11 @@ export class PendingCall {
     this.reject(this.map(this.m, this.req, f));
   }
 
-  /** ctx.signal aborted. */
+  /** ctx.signal aborted (or the context told us, lazy-abort protocol). */
   handleEvent(): void {
     if (!this.conn.forget(this)) return;
     this.conn.cancel(this.id);
-    this.reject(abortError(this.m, this.req, this.signal as AbortSignal, this.map));
+    this.reject(abortError(this.m, this.req, (this.signal ?? this.lazy?.signal) as AbortSignal, this.map));
   }
 }
 

@@ -23,7 +23,7 @@
 // resolves with the head the method's `upgrade.attach` made, carrying the rest as a ClientStream.
 import { ApiError, GrpcCode } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
-import { emptyRequestHeader, MAX_TIMER_MS, toRequestHeader, unarySignalOf } from './call-context';
+import { emptyRequestHeader, lazyAbortOf, MAX_TIMER_MS, toRequestHeader, unarySignalOf } from './call-context';
 import { ClientConnection, PendingCall } from './client-connection';
 import type { ConnectionOwner } from './client-connection';
 import { DuplexClientStream } from './client-duplex';
@@ -116,6 +116,9 @@ export class FramedClient implements ConnectionOwner {
     if (this.closed) return Promise.reject(failure(md, req, unreachable(this.serverLabel, this.address, 'the client is closed')));
     const signal = unarySignalOf(ctx);
     if (signal !== undefined && signal.aborted) return Promise.reject(abortError(md, req, signal, failure));
+    // A context with the lazy-abort protocol and no signal made yet: watched without making one.
+    const lazy = signal === undefined ? lazyAbortOf(ctx) : undefined;
+    if (lazy !== undefined && lazy.aborted) return Promise.reject(abortError(md, req, lazy.signal as AbortSignal, failure));
     let timeoutMs = 0;
     if (ctx.deadline !== undefined) {
       const left = ctx.deadline - Date.now();
@@ -130,7 +133,7 @@ export class FramedClient implements ConnectionOwner {
     let frame: Uint8Array;
     try {
       const w = this.encoder.begin();
-      const h = toRequestHeader(m.id, ctx, timeoutMs, this.header, signal !== undefined);
+      const h = toRequestHeader(m.id, ctx, timeoutMs, this.header, signal !== undefined || lazy !== undefined);
       if (upgradable) h.streamWindow = this.streamWindow;
       try {
         RequestHeader.encode(h, w.fork()).join();
@@ -148,6 +151,7 @@ export class FramedClient implements ConnectionOwner {
     }
     return new Promise<Res>((resolve, reject) => {
       const p = new PendingCall(conn, id, md, req, resolve, reject, signal, failure);
+      p.lazy = lazy;
       if (upgradable) {
         p.window = this.streamWindow;
         p.deadline = ctx.deadline;

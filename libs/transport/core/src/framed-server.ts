@@ -15,7 +15,8 @@ import type { Server, Socket } from 'node:net';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ApiError, GrpcCode } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
-import { fromRequestHeader, MAX_TIMER_MS } from './call-context';
+import { AbortHandlers, fromRequestHeader, MAX_TIMER_MS, ServerCallContext } from './call-context';
+import type { AbortHandler, AbortSource } from './call-context';
 import { DEFAULT_MAX_FRAME_BYTES, FrameEncoder, FrameReader, FrameSink } from './framing';
 import { ServerInput } from './server-input';
 import { ABORTED, ServerStream } from './server-stream';
@@ -273,7 +274,8 @@ class ServerConnection<Api> {
     }
     let result: Promise<unknown>;
     try {
-      result = def.invoke(this.owner.api, req, fromRequestHeader(header, call?.controller.signal));
+      const ctx = call === undefined ? fromRequestHeader(header, undefined) : def.lazyAbort === true ? new ServerCallContext(header, call) : fromRequestHeader(header, call.signal());
+      result = def.invoke(this.owner.api, req, ctx);
     } catch (e) {
       result = Promise.reject(e);
     }
@@ -405,7 +407,7 @@ class ServerConnection<Api> {
     clearTimeout(call.timer);
     this.abortable.delete(call.id);
     // the caller has stopped waiting (deadline or cancel): nothing to send
-    return !call.controller.signal.aborted && !this.socket.destroyed;
+    return !call.aborted && !this.socket.destroyed;
   }
 
   private reply(def: AnyMethodDef<Api>, req: unknown, id: number, call: ServerCall<Api> | undefined, res: unknown, header: RequestHeader): void {
@@ -518,12 +520,20 @@ class ServerConnection<Api> {
   }
 }
 
-/** A call that can be aborted: by its deadline, a CANCEL frame, or its connection closing. */
-class ServerCall<Api> {
-  readonly controller = new AbortController();
+/**
+ * A call that can be aborted: by its deadline, a CANCEL frame, or its connection closing. Its
+ * AbortController is made only when the API asks for the signal (ServerCallContext, or a plain
+ * context for methods without `lazyAbort`); handlers registered through the lazy-abort protocol
+ * are told without one.
+ */
+class ServerCall<Api> implements AbortSource {
   timer: NodeJS.Timeout | undefined = undefined;
   /** Date.now() + timeout, when the call has a deadline. */
   deadline: number | undefined = undefined;
+  /** Why the call was aborted (the ApiError the method's own words make of the failure). */
+  private reason: ApiError | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private handlers: AbortHandlers | undefined = undefined;
 
   constructor(
     readonly def: AnyMethodDef<Api>,
@@ -531,10 +541,40 @@ class ServerCall<Api> {
     readonly id: number,
   ) {}
 
-  /** Aborts the API call's signal with the ApiError the method's own words make of `f`. */
+  get aborted(): boolean {
+    return this.reason !== undefined;
+  }
+
+  get signalIfMade(): AbortSignal | undefined {
+    return this.controller?.signal;
+  }
+
+  signal(): AbortSignal {
+    let c = this.controller;
+    if (c === undefined) {
+      c = new AbortController();
+      this.controller = c;
+      if (this.reason !== undefined) c.abort(this.reason);
+    }
+    return c.signal;
+  }
+
+  onAbort(h: AbortHandler): void {
+    if (this.reason === undefined) (this.handlers ??= new AbortHandlers()).add(h);
+  }
+
+  offAbort(h: AbortHandler): void {
+    this.handlers?.delete(h);
+  }
+
+  /** Aborts the call with the ApiError the method's own words make of `f`. */
   abort(f: TransportFailure): void {
     clearTimeout(this.timer);
-    if (!this.controller.signal.aborted) this.controller.abort(methodFailure(this.def, this.req, f));
+    if (this.reason !== undefined) return;
+    const reason = methodFailure(this.def, this.req, f);
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.handlers?.fire();
   }
 }
 

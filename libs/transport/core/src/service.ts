@@ -26,6 +26,13 @@ export interface MethodDef<Api, Req, Res> {
   /** Server side: call the API. */
   invoke(api: Api, req: Req, ctx: CallContext): Promise<Res | void>;
   /**
+   * Server side, for calls the client may cancel or that have a deadline: hand invoke() a
+   * ServerCallContext (its signal made on first use, with the lazy-abort protocol) instead of a
+   * plain context with a signal made up front. Set it only for APIs that pass ctx on as it is:
+   * a `{ ...ctx }` copy drops a signal that lives on the prototype.
+   */
+  readonly lazyAbort?: boolean;
+  /**
    * An upgradable method (transport.proto RESPONSE_STREAM): the server may answer with a head
    * response followed by a stream of items, when `split` finds one in what the API returned.
    */

@@ -61,6 +61,9 @@ export const INVOKE_METHODS = {
     response: InternalInvokeResponse,
     describe: (r) => `failed to invoke method ${r.message?.method ?? ''}`,
     invoke: (api, r, ctx) => api.callLocal(r, callerIdentityOf(ctx), ctx),
+    // The invoke block hands ctx to the app channel as it is, whose CallWatch follows the
+    // lazy-abort protocol: a cancellable call makes no AbortController unless it is cancelled.
+    lazyAbort: true,
     upgrade: {
       item: GrpcProxyFrame as Codec<unknown>,
       split: (res) => proxyStreamOf(res),
