@@ -8,6 +8,10 @@
 //   c. Tessera gRPC   (unless --no-grpc) Dapr's InvokeService on runtime A's gRPC port: one
 //                     @grpc/grpc-js channel, the client generated at run time by
 //                     @grpc/proto-loader from libs/contracts/proto (as DaprClient does), verb POST
+//   d. direct gRPC    (reference, unless --no-grpc) the same client and call, InvokeService answered
+//                     by a @grpc/grpc-js echo server in the callee app's process: what grpc-js costs
+//                     at both ends with no runtime in between. Not the target's baseline (that is a,
+//                     direct HTTP): it tells the client's and a gRPC server's share of c from ours.
 //
 // Open loop: a worker thread ticks on a fixed timetable (Atomics.wait, sub-millisecond) and the
 // load process sends request i at start + i / rate whatever the state of earlier requests. The
@@ -23,9 +27,10 @@
 // divided by the requests completed in it.
 //
 //   node tools/build.mjs && node bench/invoke.bench.mjs [--rate=1000] [--conns=16] [--bytes=1024]
-//     [--duration=10] [--warmup=2] [--rounds=3] [--prewarm=5] [--no-grpc] [--only=direct,http,grpc]
-//     [--rt-node-args="--cpu-prof --cpu-prof-dir=tmp/prof"] [--dump=<dir>]
+//     [--duration=10] [--warmup=2] [--rounds=3] [--prewarm=5] [--no-grpc] [--only=direct,http,grpc,grpc-direct]
+//     [--rt-node-args="--cpu-prof --cpu-prof-dir=tmp/prof"] [--dump=<dir>] [--dist=<dir>]
 // --dump writes <dir>/<path>-round<n>.csv: every recorded request's scheduled time, latency, lag.
+// --dist runs the runtimes from another build directory (relative to the repo root; default dist).
 //
 // Writes tmp/bench/invoke/ (TESSERA_HOME, data dirs, runtime-a.log and runtime-b.log: the
 // runtimes' output, e.g. for --rt-node-args=--trace-gc). Numbers are printed, never asserted.
@@ -55,9 +60,11 @@ const DURATION_MS = Number(args.duration ?? 10) * 1000;
 const WARMUP_MS = Number(args.warmup ?? 2) * 1000;
 const ROUNDS = Number(args.rounds ?? 3);
 const PREWARM_MS = Number(args.prewarm ?? 5) * 1000;
-const ONLY = (args.only ?? (args['no-grpc'] ? 'direct,http' : 'direct,http,grpc')).split(',');
+const ONLY = (args.only ?? (args['no-grpc'] ? 'direct,http' : 'direct,http,grpc,grpc-direct')).split(',');
 const DRAIN_MS = 5000; // a request not answered this long after the last send counts as an error
 const WORK = join(root, 'tmp/bench/invoke');
+/** The runtime bundle: dist/ as tools/build.mjs writes it, or another build (--dist=<dir>, e.g. a baseline). */
+const DIST = args.dist ? join(root, args.dist) : join(root, 'dist');
 const PROTO_DIR = join(root, 'libs/contracts/proto');
 const CLK_TCK = 100;
 const CALLEE = 'B';
@@ -110,8 +117,28 @@ const median = (xs) => {
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
+/** The Dapr gRPC service definition, generated at run time as DaprClient does. */
+function daprService() {
+  const grpc = require('@grpc/grpc-js');
+  const pl = require('@grpc/proto-loader');
+  const def = pl.loadSync('dapr/proto/runtime/v1/dapr.proto', { includeDirs: [PROTO_DIR], longs: String, enums: Number, defaults: false });
+  return { grpc, Dapr: grpc.loadPackageDefinition(def).dapr.proto.runtime.v1.Dapr };
+}
+
 // ---------------------------------------------------------------------------------------------
-// role: the callee app (node:http echo server)
+// role: the callee app (node:http echo server; with --grpc-echo also a grpc-js server answering
+// Dapr's InvokeService with the request's data, for the direct gRPC reference path)
+
+function grpcEchoServer() {
+  const { grpc, Dapr } = daprService();
+  const server = new grpc.Server();
+  server.addService(Dapr.service, {
+    InvokeService: (call, cb) => cb(null, { data: call.request.message?.data, contentType: call.request.message?.contentType ?? CONTENT_TYPE }),
+  });
+  return new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+  );
+}
 
 function appServer() {
   const server = http.createServer((req, res) => {
@@ -124,7 +151,10 @@ function appServer() {
     });
   });
   server.keepAliveTimeout = 65_000;
-  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  server.listen(0, '127.0.0.1', async () => {
+    const grpcPort = args['grpc-echo'] ? await grpcEchoServer() : undefined;
+    process.send({ port: server.address().port, grpcPort });
+  });
   process.on('disconnect', () => process.exit(0));
 }
 
@@ -148,8 +178,8 @@ parentPort.postMessage(-1);
 
 function loadGenerator() {
   const BODY = body();
-  let grpcClient;
-  let grpcClientKey = '';
+  /** One grpc-js channel per runtime gRPC port, kept across runs. */
+  const grpcClients = new Map();
 
   const httpSender = (port, path, agent) => (onDone) => {
     const req = http.request(
@@ -168,18 +198,14 @@ function loadGenerator() {
     req.end(BODY);
   };
 
-  const grpcSender = (port) => {
-    const key = String(port);
-    if (key !== grpcClientKey) {
-      grpcClient?.close();
-      const grpc = require('@grpc/grpc-js');
-      const pl = require('@grpc/proto-loader');
-      const def = pl.loadSync('dapr/proto/runtime/v1/dapr.proto', { includeDirs: [PROTO_DIR], longs: String, enums: Number, defaults: false });
-      const Dapr = grpc.loadPackageDefinition(def).dapr.proto.runtime.v1.Dapr;
+  const grpcSender = (port, callee = CALLEE) => {
+    let grpcClient = grpcClients.get(port);
+    if (grpcClient === undefined) {
+      const { grpc, Dapr } = daprService();
       grpcClient = new Dapr(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-      grpcClientKey = key;
+      grpcClients.set(port, grpcClient);
     }
-    const request = { id: CALLEE, message: { method: METHOD, data: { typeUrl: '', value: BODY }, contentType: CONTENT_TYPE, httpExtension: { verb: 3 /* POST */ } } };
+    const request = { id: callee, message: { method: METHOD, data: { typeUrl: '', value: BODY }, contentType: CONTENT_TYPE, httpExtension: { verb: 3 /* POST */ } } };
     return (onDone) => {
       grpcClient.InvokeService(request, (err, res) => {
         if (err) onDone(`gRPC ${err.code}: ${err.details}`);
@@ -192,7 +218,7 @@ function loadGenerator() {
   const run = async (m) => {
     let agent;
     let send;
-    if (m.kind === 'grpc') send = grpcSender(m.port);
+    if (m.kind === 'grpc') send = grpcSender(m.port, m.callee);
     else {
       agent = new http.Agent({ keepAlive: true, maxSockets: m.conns, maxFreeSockets: m.conns, scheduling: 'fifo' });
       send = httpSender(m.port, m.path, agent);
@@ -313,8 +339,8 @@ function loadGenerator() {
 // main: processes, measurement, report
 
 /** Spawns the all-in-one runtime; keeps the tail of its output for error messages. */
-function startRuntime(appArgs, env, nodeArgs = [], logFile = undefined) {
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/apps/all-in-one/main.js'), ...appArgs], {
+function startRuntime(appArgs, env, nodeArgs = [], logFile = undefined, dist = DIST) {
+  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'apps/all-in-one/main.js'), ...appArgs], {
     cwd: WORK,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -395,35 +421,47 @@ async function main() {
   );
 
   // --- processes -----------------------------------------------------------------------------
-  const app = fork(fileURLToPath(import.meta.url), ['--role=app'], { stdio: 'inherit' });
+  const app = fork(fileURLToPath(import.meta.url), ['--role=app', ...(ONLY.includes('grpc-direct') ? ['--grpc-echo'] : [])], { stdio: 'inherit' });
   children.push(app);
-  const { port: appPort } = await new Promise((r) => app.once('message', r));
+  const { port: appPort, grpcPort: appGrpcPort } = await new Promise((r) => app.once('message', r));
 
   const rtNodeArgs = args['rt-node-args'] ? args['rt-node-args'].split(' ') : [];
   const env = { TESSERA_HOME: home };
-  const [bHttp, bGrpc, bMetrics, aHttp, aGrpc, aMetrics] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const rtB = startRuntime(
-    ['--app-id', CALLEE, '--app-port', String(appPort), '--dapr-http-port', String(bHttp), '--dapr-grpc-port', String(bGrpc), '--metrics-port', String(bMetrics), '--data-dir', join(WORK, 'data-b')],
-    env,
-    rtNodeArgs,
-    join(WORK, 'runtime-b.log'),
-  );
-  children.push(rtB);
-  // One after the other: two runtimes starting at the same moment on a fresh name-resolution file
-  // can fail with "sqlite name resolver: database is locked" (seen once while writing this bench).
-  await waitHealthy(rtB, bHttp);
-  const rtA = startRuntime(
-    ['--app-id', 'A', '--dapr-http-port', String(aHttp), '--dapr-grpc-port', String(aGrpc), '--metrics-port', String(aMetrics), '--data-dir', join(WORK, 'data-a')],
-    env,
-    rtNodeArgs,
-    join(WORK, 'runtime-a.log'),
-  );
-  children.push(rtA);
-  await waitHealthy(rtA, aHttp);
+  /** Runtime B (callee `callee`, in front of the echo app) then runtime A, from the build in `dist`. */
+  const startPair = async (callee, caller, suffix, dist) => {
+    const [bHttp, bGrpc, bMetrics, aHttp, aGrpc, aMetrics] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const rtB = startRuntime(
+      ['--app-id', callee, '--app-port', String(appPort), '--dapr-http-port', String(bHttp), '--dapr-grpc-port', String(bGrpc), '--metrics-port', String(bMetrics), '--data-dir', join(WORK, `data-b${suffix}`)],
+      env,
+      rtNodeArgs,
+      join(WORK, `runtime-b${suffix}.log`),
+      dist,
+    );
+    children.push(rtB);
+    // One after the other: two runtimes starting at the same moment on a fresh name-resolution file
+    // can fail with "sqlite name resolver: database is locked" (seen once while writing this bench).
+    await waitHealthy(rtB, bHttp);
+    const rtA = startRuntime(
+      ['--app-id', caller, '--dapr-http-port', String(aHttp), '--dapr-grpc-port', String(aGrpc), '--metrics-port', String(aMetrics), '--data-dir', join(WORK, `data-a${suffix}`)],
+      env,
+      rtNodeArgs,
+      join(WORK, `runtime-a${suffix}.log`),
+      dist,
+    );
+    children.push(rtA);
+    await waitHealthy(rtA, aHttp);
+    return { rtA, rtB, aHttp, aGrpc, callee };
+  };
+  const pair = await startPair(CALLEE, 'A', '', DIST);
+  const { rtA, rtB, aHttp, aGrpc } = pair;
+  // --baseline-dist: a second pair of runtimes from another build (callee B0, caller A0) in front
+  // of the same echo app, measured as paths b0 / c0 in the same rounds: before/after in one run.
+  const base = args['baseline-dist'] ? await startPair(`${CALLEE}0`, 'A0', '0', join(root, args['baseline-dist'])) : undefined;
 
   const invokePath = `/v1.0/invoke/${CALLEE}/method/${METHOD}`;
   console.log(`direct: ${await checkOnce(appPort, `/${METHOD}`)}`);
   console.log(`through Tessera: ${await checkOnce(aHttp, invokePath)}`);
+  if (base) console.log(`through the baseline build (${args['baseline-dist']}): ${await checkOnce(base.aHttp, `/v1.0/invoke/${base.callee}/method/${METHOD}`)}`);
 
   const loader = fork(fileURLToPath(import.meta.url), ['--role=load'], { stdio: 'inherit' });
   children.push(loader);
@@ -443,17 +481,29 @@ async function main() {
     });
 
   const pids = [['app', app.pid], ['runtime A', rtA.pid], ['runtime B', rtB.pid]];
+  const basePids = base ? [['app', app.pid], ['runtime A', base.rtA.pid], ['runtime B', base.rtB.pid]] : undefined;
   const paths = [
     { key: 'direct', name: 'a. direct app -> app (HTTP)', kind: 'http', port: appPort, path: `/${METHOD}` },
     { key: 'http', name: 'b. app -> runtime A -> runtime B -> app (HTTP API)', kind: 'http', port: aHttp, path: invokePath },
     { key: 'grpc', name: 'c. app -> runtime A -> runtime B -> app (gRPC API)', kind: 'grpc', port: aGrpc },
+    { key: 'grpc-direct', name: 'd. direct gRPC app -> app (reference)', kind: 'grpc', port: appGrpcPort },
   ].filter((p) => ONLY.includes(p.key));
+  for (const p of paths) p.pids = pids;
+  if (base) {
+    const basePath = `/v1.0/invoke/${base.callee}/method/${METHOD}`;
+    const extra = [
+      { key: 'http0', of: 'http', name: 'b0. as b, baseline build', kind: 'http', port: base.aHttp, path: basePath, pids: basePids },
+      { key: 'grpc0', of: 'grpc', name: 'c0. as c, baseline build', kind: 'grpc', port: base.aGrpc, callee: base.callee, pids: basePids },
+    ].filter((p) => ONLY.includes(p.of));
+    // each baseline path right after the path it is the baseline of
+    for (const e of extra) paths.splice(paths.findIndex((p) => p.key === e.of) + 1, 0, e);
+  }
 
   // --- measurement ---------------------------------------------------------------------------
   // Once, before the rounds: each path at the target rate for --prewarm seconds, not recorded, so
   // that every round (the first included) meets JIT-compiled, steady-state processes.
   if (PREWARM_MS > 0) {
-    for (const p of paths) await ask({ kind: p.kind, port: p.port, path: p.path, rate: RATE, conns: CONNS, ms: 500, warmupMs: PREWARM_MS, pids });
+    for (const p of paths) await ask({ kind: p.kind, port: p.port, path: p.path, callee: p.callee, rate: RATE, conns: CONNS, ms: 500, warmupMs: PREWARM_MS, pids: p.pids });
     console.log(`pre-warmed every path for ${PREWARM_MS / 1000}s at ${RATE}/s`);
   }
   const results = [];
@@ -465,7 +515,7 @@ async function main() {
     console.log(`\nround ${round}/${ROUNDS} (load average ${l.toFixed(2)})`);
     for (const p of order) {
       const dump = args.dump ? join(args.dump, `${p.key}-round${round}.csv`) : undefined;
-      const r = await ask({ kind: p.kind, port: p.port, path: p.path, rate: RATE, conns: CONNS, ms: DURATION_MS, warmupMs: WARMUP_MS, pids, dump });
+      const r = await ask({ kind: p.kind, port: p.port, path: p.path, callee: p.callee, rate: RATE, conns: CONNS, ms: DURATION_MS, warmupMs: WARMUP_MS, pids: p.pids, dump });
       results.push({ path: p.key, round, ...r });
       const cpuText = Object.entries(r.cpu).map(([k, v]) => `${k} ${f1(v)}`).join(', ');
       console.log(
@@ -480,6 +530,10 @@ async function main() {
   loader.disconnect();
   await stopChild(rtA);
   await stopChild(rtB);
+  if (base) {
+    await stopChild(base.rtA);
+    await stopChild(base.rtB);
+  }
   app.disconnect();
 
   // --- report ----------------------------------------------------------------------------------
@@ -509,22 +563,46 @@ async function main() {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const a of agg) {
     const cpu = Object.entries(a.cpu)
-      .filter(([k]) => a.key !== 'direct' || k === 'load' || k === 'app')
+      .filter(([k]) => (a.key !== 'direct' && a.key !== 'grpc-direct') || k === 'load' || k === 'app')
       .map(([k, v]) => `${k} ${f1(v)}`)
       .join(', ');
     console.log(`| ${a.name} | ${Math.round(a.rate)} | ${a.errors} / ${a.scheduled} | ${f3(a.p50)} | ${f3(a.p90)} | ${f3(a.p99)} | ${f3(a.max)} | ${f3(a.lag50)} / ${f3(a.lag99)} | ${cpu} |`);
   }
   const direct = agg.find((a) => a.key === 'direct');
+  /** Per-round (a - base) of column k, then their median, and the per-round list. */
+  const added = (a, base, k) => {
+    const diffs = a.rows.map((r) => r[k] - (base.rows.find((x) => x.round === r.round)?.[k] ?? NaN));
+    return { med: median(diffs), per: diffs.map(f3).join(' / ') };
+  };
+  const addedRow = (a, base, target) => {
+    const [p50, p90, p99] = ['p50', 'p90', 'p99'].map((k) => added(a, base, k));
+    const verdict = target ? `<= 1.0 ms | ${p90.med <= 1.0 ? 'PASS' : 'FAIL'}` : '- | (reference)';
+    return `| ${a.name} | ${f3(p50.med)} (${p50.per}) | ${f3(p90.med)} (${p90.per}) | ${f3(p99.med)} (${p99.per}) | ${verdict} |`;
+  };
   if (direct) {
     console.log('\nAdded latency (through Tessera - direct), per round then the median of the per-round differences:\n');
     console.log('| path | added p50 ms | added p90 ms | added p99 ms | p90 target | result |');
     console.log('|---|---:|---:|---:|---|---|');
-    for (const a of agg.filter((x) => x.key !== 'direct')) {
-      const d = (k) => median(a.rows.map((r) => r[k] - direct.rows.find((x) => x.round === r.round)[k]));
-      const per = (k) => a.rows.map((r) => f3(r[k] - direct.rows.find((x) => x.round === r.round)[k])).join(' / ');
-      const v90 = d('p90');
-      console.log(`| ${a.name} | ${f3(d('p50'))} (${per('p50')}) | ${f3(v90)} (${per('p90')}) | ${f3(d('p99'))} (${per('p99')}) | <= 1.0 ms | ${v90 <= 1.0 ? 'PASS' : 'FAIL'} |`);
+    for (const a of agg.filter((x) => x.key !== 'direct')) console.log(addedRow(a, direct, a.key !== 'grpc-direct'));
+    const pairs = agg.filter((a) => a.of !== undefined).map((b0) => [agg.find((a) => a.key === b0.of), b0]).filter(([a]) => a !== undefined);
+    if (pairs.length > 0) {
+      console.log('\nThis build against the baseline build, same rounds (this - baseline; negative = faster):\n');
+      console.log('| path | p50 ms | p90 ms | p99 ms | runtime A CPU µs/req | runtime B CPU µs/req |');
+      console.log('|---|---:|---:|---:|---:|---:|');
+      for (const [a, b0] of pairs) {
+        const [p50, p90, p99] = ['p50', 'p90', 'p99'].map((k) => added(a, b0, k));
+        const cpu = (k) => `${f1(a.cpu[k])} vs ${f1(b0.cpu[k])}`;
+        console.log(`| ${a.name} | ${f3(p50.med)} (${p50.per}) | ${f3(p90.med)} (${p90.per}) | ${f3(p99.med)} (${p99.per}) | ${cpu('runtime A')} | ${cpu('runtime B')} |`);
+      }
     }
+  }
+  const grpcPath = agg.find((a) => a.key === 'grpc');
+  const grpcDirect = agg.find((a) => a.key === 'grpc-direct');
+  if (grpcPath && grpcDirect) {
+    console.log('\nThe gRPC path over the direct gRPC reference (c - d: what the runtimes add to a gRPC call; the grpc-js client costs the same in both):\n');
+    console.log('| path | added p50 ms | added p90 ms | added p99 ms | p90 target | result |');
+    console.log('|---|---:|---:|---:|---|---|');
+    console.log(addedRow(grpcPath, grpcDirect, false));
   }
   const short = agg.filter((a) => a.rate < RATE * 0.98);
   if (short.length) console.log(`\nWARNING: below the ${RATE} req/s target rate: ${short.map((a) => `${a.key} ${Math.round(a.rate)}/s`).join(', ')} (the machine did not keep up)`);
@@ -532,9 +610,17 @@ async function main() {
 
 if (args.role === 'app') appServer();
 else if (args.role === 'load') loadGenerator();
-else
+else {
+  // Interrupted (Ctrl-C, kill): take the runtimes and the other children down too.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
   main().catch((e) => {
     console.error(e);
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     process.exit(1);
   });
+}
