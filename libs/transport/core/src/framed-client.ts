@@ -116,8 +116,9 @@ export class FramedClient implements ConnectionOwner {
     if (this.closed) return Promise.reject(failure(md, req, unreachable(this.serverLabel, this.address, 'the client is closed')));
     const signal = unarySignalOf(ctx);
     if (signal !== undefined && signal.aborted) return Promise.reject(abortError(md, req, signal, failure));
-    // A context with the lazy-abort protocol and no signal made yet: watched without making one.
-    const lazy = signal === undefined ? lazyAbortOf(ctx) : undefined;
+    // A lazyAbort method through a context with the lazy-abort protocol and no signal made yet:
+    // watched without making one (other methods keep signalIfMade's rule: no signal, no cancel).
+    const lazy = signal === undefined && m.lazyAbort === true ? lazyAbortOf(ctx) : undefined;
     if (lazy !== undefined && lazy.aborted) return Promise.reject(abortError(md, req, lazy.signal as AbortSignal, failure));
     let timeoutMs = 0;
     if (ctx.deadline !== undefined) {

@@ -130,9 +130,15 @@ describe('lazy-abort protocol over the framed transport', () => {
     expect(told).toEqual([String(GrpcCode.DEADLINE_EXCEEDED)]);
   });
 
-  it('a method without lazyAbort still gets a plain context with its signal made', async () => {
-    await client.call(ECHO_METHODS.touch, { text: '', data: BINARY }, new LazyCtx());
-    const s = seen[0] as CallContext;
+  it('a method without lazyAbort: a lazy context with no signal made is not watched (no cancel, as before); with a signal, the server gets a plain context with its own', async () => {
+    const lazy = new LazyCtx();
+    await client.call(ECHO_METHODS.touch, { text: '', data: BINARY }, lazy);
+    expect(lazyAbortOf(seen[0] as CallContext)).toBeUndefined();
+    expect((seen[0] as CallContext).signal).toBeUndefined();
+    expect(lazy.made).toBe(0);
+    const ac = new AbortController();
+    await client.call(ECHO_METHODS.touch, { text: '', data: BINARY }, { appId: 'caller', namespace: 'ns', signal: ac.signal });
+    const s = seen[1] as CallContext;
     expect(lazyAbortOf(s)).toBeUndefined();
     expect(s.signal).toBeInstanceOf(AbortSignal);
   });

@@ -26,10 +26,12 @@ export interface MethodDef<Api, Req, Res> {
   /** Server side: call the API. */
   invoke(api: Api, req: Req, ctx: CallContext): Promise<Res | void>;
   /**
-   * Server side, for calls the client may cancel or that have a deadline: hand invoke() a
-   * ServerCallContext (its signal made on first use, with the lazy-abort protocol) instead of a
-   * plain context with a signal made up front. Set it only for APIs that pass ctx on as it is:
-   * a `{ ...ctx }` copy drops a signal that lives on the prototype.
+   * The lazy-abort protocol (call-context.ts LazyAbort) on both sides. Client: a caller context
+   * that speaks it and has no signal made is watched through it, and the call is cancellable
+   * (other methods pass on only a signal that exists). Server, for calls the client may cancel
+   * or that have a deadline: invoke() gets a ServerCallContext (its signal made on first use,
+   * with the protocol) instead of a plain context with a signal made up front. Set it only for
+   * APIs that pass ctx on as it is: a `{ ...ctx }` copy drops a signal that lives on the prototype.
    */
   readonly lazyAbort?: boolean;
   /**
