@@ -33,7 +33,7 @@ import type {
   TopicEventBulkResponse,
   TopicEventResponse,
 } from '@tessera/contracts';
-import { isExpired, readDelivered } from './cloudevents';
+import { isExpired, isRawPayload, readDelivered } from './cloudevents';
 import type { DeliveredEvent } from './cloudevents';
 import { buildBulkHttpBody, buildGrpcBulkRequest, buildGrpcTopicEvent, buildHttpDelivery } from './delivery-messages';
 import type { BulkEntryInput } from './delivery-messages';
@@ -253,7 +253,7 @@ export class AppPubSubDelivery {
       metadata: d.metadata,
       topic: d.topic !== '' ? d.topic : spec.topic,
       pubsubName: spec.pubsubName,
-      rawPayload: isRaw(spec.metadata),
+      rawPayload: isRawPayload(spec.metadata),
     });
     if (!read.ok) return this.settle(subscriptionId, d, 'retry', `the message is not a readable CloudEvent: ${read.reason}`);
     const event = read.event;
@@ -464,7 +464,3 @@ export class AppPubSubDelivery {
   }
 }
 
-function isRaw(metadata: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(metadata)) if (k.toLowerCase() === 'rawpayload') return v.toLowerCase() === 'true';
-  return false;
-}

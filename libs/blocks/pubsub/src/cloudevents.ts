@@ -365,7 +365,7 @@ export interface DeliveredEvent {
 export type ReadResult = { readonly ok: true; readonly event: DeliveredEvent } | { readonly ok: false; readonly reason: string };
 
 /** Finds a metadata value by case-insensitive key. */
-function metaGet(md: Readonly<Record<string, string>>, key: string): string | undefined {
+export function metaGet(md: Readonly<Record<string, string>>, key: string): string | undefined {
   if (Object.prototype.hasOwnProperty.call(md, key)) return md[key];
   const lower = key.toLowerCase();
   for (const [k, v] of Object.entries(md)) if (k.toLowerCase() === lower) return v;
@@ -451,4 +451,9 @@ export function isExpired(event: DeliveredEvent | Readonly<Record<string, unknow
 function isDelivered(e: DeliveredEvent | Readonly<Record<string, unknown>>): e is DeliveredEvent {
   const d = e as Partial<DeliveredEvent>;
   return typeof d.mode === 'string' && d.fields !== undefined && typeof d.fields === 'object' && d.body instanceof Uint8Array;
+}
+
+/** A subscription's `rawPayload` metadata (case-insensitive key) is `true`. */
+export function isRawPayload(metadata: Readonly<Record<string, string>>): boolean {
+  return metaGet(metadata, 'rawPayload')?.toLowerCase() === 'true';
 }

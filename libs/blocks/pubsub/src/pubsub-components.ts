@@ -5,6 +5,7 @@
 // (usable only by apps whose scope lists them). Built once at the composition root.
 import type { RegisteredComponent } from '@tessera/contracts';
 import type { PubSub } from '@tessera/spi';
+import { metaGet } from './cloudevents';
 
 export interface TopicScopes {
   /** appId -> topics it may use; an app absent from the map is unrestricted. */
@@ -28,12 +29,6 @@ export interface PubSubEntry {
   readonly nativeTtl: boolean;
 }
 
-function metaOf(metadata: Readonly<Record<string, string>>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(metadata)) if (k.toLowerCase() === lower) return v;
-  return undefined;
-}
-
 function topicList(s: string): Set<string> {
   return new Set(s.split(',').map((t) => t.trim()).filter((t) => t !== ''));
 }
@@ -55,10 +50,10 @@ export function parseAppTopicScopes(s: string | undefined): Map<string, Set<stri
 
 export function parseTopicScopes(metadata: Readonly<Record<string, string>>): TopicScopes {
   return {
-    publishing: parseAppTopicScopes(metaOf(metadata, 'publishingScopes')),
-    subscription: parseAppTopicScopes(metaOf(metadata, 'subscriptionScopes')),
-    allowed: topicList(metaOf(metadata, 'allowedTopics') ?? ''),
-    protected: topicList(metaOf(metadata, 'protectedTopics') ?? ''),
+    publishing: parseAppTopicScopes(metaGet(metadata, 'publishingScopes')),
+    subscription: parseAppTopicScopes(metaGet(metadata, 'subscriptionScopes')),
+    allowed: topicList(metaGet(metadata, 'allowedTopics') ?? ''),
+    protected: topicList(metaGet(metadata, 'protectedTopics') ?? ''),
   };
 }
 

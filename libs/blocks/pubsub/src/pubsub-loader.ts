@@ -5,6 +5,7 @@
 import { initWithTimeout } from '@tessera/spi';
 import type { ComponentHost, ComponentMetadata, LoadableComponentSpec, PubSub, PubSubFactory } from '@tessera/spi';
 import { PubSubComponents, parseTopicScopes } from './pubsub-components';
+import { metaGet } from './cloudevents';
 
 export type PubSubComponentSpec = LoadableComponentSpec;
 
@@ -16,12 +17,6 @@ export interface PubSubLoaderLogger {
 
 export class PubSubLoadError extends Error {
   readonly kind = 'tessera.pubsub-load' as const;
-}
-
-function metaOf(metadata: Readonly<Record<string, string>>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(metadata)) if (k.toLowerCase() === lower) return v;
-  return undefined;
 }
 
 export async function loadPubSubs(
@@ -53,7 +48,7 @@ export async function loadPubSubs(
         throw new PubSubLoadError(`${where}: failed to initialise ${spec.type}: ${reason}`);
       }
       started.push(pubsub);
-      const consumerId = metaOf(spec.metadata, 'consumerID');
+      const consumerId = metaGet(spec.metadata, 'consumerID');
       components.add({
         name: spec.name,
         type: spec.type,

@@ -16,7 +16,7 @@ import type {
   TopicDelivery,
   TopicEventRequest,
 } from '@tessera/contracts';
-import { isExpired, readDelivered } from './cloudevents';
+import { isExpired, isRawPayload, readDelivered } from './cloudevents';
 import { buildGrpcTopicEvent } from './delivery-messages';
 
 export interface StreamingSubscriptionsOptions {
@@ -57,10 +57,6 @@ const SUBSCRIBED: TopicEventRequest = {
   extensions: undefined,
 };
 
-function isRaw(metadata: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(metadata)) if (k.toLowerCase() === 'rawpayload') return v.toLowerCase() === 'true';
-  return false;
-}
 
 export class StreamingSubscriptions implements AppStreamingSubscriptions {
   private readonly open_ = new Map<string, SubscribeTopicEventsRequestInitialAlpha1>();
@@ -91,7 +87,7 @@ export class StreamingSubscriptions implements AppStreamingSubscriptions {
       if (open.has(key) || declared?.(req.pubsubName, req.topic) === true) throw alreadySubscribed(req.pubsubName, req.topic);
       open.set(key, req);
       try {
-        const rawPayload = isRaw(req.metadata);
+        const rawPayload = isRawPayload(req.metadata);
         const it = api.subscribe({ pubsubName: req.pubsubName, topic: req.topic, metadata: req.metadata, deadLetterTopic: req.deadLetterTopic ?? '' }, ctx);
         for await (const d of it) {
           if (subscriptionId === '') {
