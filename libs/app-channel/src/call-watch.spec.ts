@@ -1,18 +1,16 @@
 // CallWatch: a context's signal, deadline, or (lazy-abort protocol) its abort report, turned into
 // one "abort now, with this error" notification for an app call.
 import { ApiError, GrpcCode } from '@tessera/contracts';
-import type { CallContext } from '@tessera/contracts';
+import type { AbortHandler, LazyAbortContext } from '@tessera/contracts';
 import { CallWatch } from './call-watch';
 
-type Handler = { handleEvent(): void };
-
 /** A context like the framed server's InvokeService contexts: signal made on first use. */
-class LazyCtx implements CallContext {
+class LazyCtx implements LazyAbortContext {
   readonly appId = 'caller';
   readonly namespace = 'ns';
   made = 0;
   aborted = false;
-  readonly handlers = new Set<Handler>();
+  readonly handlers = new Set<AbortHandler>();
   #controller: AbortController | undefined;
   constructor(private readonly reason: unknown) {}
   get signalIfMade(): AbortSignal | undefined {
@@ -26,10 +24,10 @@ class LazyCtx implements CallContext {
     }
     return this.#controller.signal;
   }
-  onAbort(h: Handler): void {
+  onAbort(h: AbortHandler): void {
     if (!this.aborted) this.handlers.add(h);
   }
-  offAbort(h: Handler): void {
+  offAbort(h: AbortHandler): void {
     this.handlers.delete(h);
   }
   abort(): void {

@@ -4,25 +4,14 @@
 // flight); a handler set after the call was aborted runs at once.
 // No AbortSignal.any / AbortSignal.timeout per call: one listener and one timer, both released
 // by dispose(), and nothing at all when the context has neither signal nor deadline. A context
-// with the lazy-abort protocol (libs/transport/core/src/call-context.ts LazyAbort: the framed
-// server's InvokeService calls, the gRPC edge's InvokeService) is watched through it, so its
-// signal is never made unless the call is actually aborted.
-import { ApiError, GrpcCode, InvokeErrors, isApiError } from '@tessera/contracts';
-import type { CallContext } from '@tessera/contracts';
+// with the lazy-abort protocol (CallContext in @tessera/contracts: the framed server's
+// InvokeService calls, the edges' contexts) is watched through it, so its signal is never made
+// unless the call is actually aborted.
+import { ApiError, GrpcCode, InvokeErrors, isApiError, lazyAbortOf } from '@tessera/contracts';
+import type { CallContext, LazyAbortContext } from '@tessera/contracts';
 
-type AbortHandler = (err: ApiError) => void;
-
-/** The lazy-abort protocol, as the app channel reads it (duck-typed; not in the contracts). */
-interface LazyAbort {
-  readonly aborted: boolean;
-  onAbort(h: { handleEvent(): void }): void;
-  offAbort(h: { handleEvent(): void }): void;
-  readonly signal?: AbortSignal;
-}
-
-function lazyAbortOf(ctx: CallContext): LazyAbort | undefined {
-  return typeof (ctx as Partial<LazyAbort>).onAbort === 'function' ? (ctx as unknown as LazyAbort) : undefined;
-}
+/** What a call does when it is aborted (not the protocol's AbortHandler: this one gets the error). */
+type AbortCallback = (err: ApiError) => void;
 
 /** The caller went away (its signal fired) before the app answered. */
 export function callCancelled(appId: string, reason?: unknown): ApiError {
@@ -39,16 +28,16 @@ export function callCancelled(appId: string, reason?: unknown): ApiError {
 export class CallWatch {
   /** Set once the call is aborted; later handlers receive it immediately. */
   error: ApiError | undefined;
-  private handler: AbortHandler | undefined;
+  private handler: AbortCallback | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly signal: AbortSignal | undefined;
-  private readonly lazy: LazyAbort | undefined;
+  private readonly lazy: LazyAbortContext | undefined;
 
   protected constructor(
     private readonly appId: string,
     signal: AbortSignal | undefined,
     deadline: number | undefined,
-    lazy?: LazyAbort,
+    lazy?: LazyAbortContext,
   ) {
     if (signal !== undefined) {
       if (signal.aborted) {
@@ -92,7 +81,7 @@ export class CallWatch {
   }
 
   /** Replaces the abort handler (undefined clears it); runs it now if already aborted. */
-  onAbort(handler: AbortHandler | undefined): void {
+  onAbort(handler: AbortCallback | undefined): void {
     if (this.error !== undefined) {
       this.handler = undefined;
       handler?.(this.error);

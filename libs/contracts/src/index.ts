@@ -1,6 +1,6 @@
 // Public surface of @tessera/contracts: the Dapr wire messages, one typed API per block, errors.
-export type { CallContext } from './call-context';
-export { callContext } from './call-context';
+export type { AbortHandler, CallContext, LazyAbortContext } from './call-context';
+export { AbortHandlers, callContext, lazyAbortOf } from './call-context';
 export { goJsonMarshal } from './go-json';
 export {
   ApiError,

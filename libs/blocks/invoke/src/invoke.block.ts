@@ -8,8 +8,9 @@
 // route as one stream each way, with no resiliency policy (a stream is not replayed); a proxied
 // call that looked unary but whose answer streams comes back from invoke() with the rest attached
 // (proxyStreamOf), after the policy has seen its head succeed.
-import { ApiError, GRPC_PROXY_CONTENT_TYPE, GrpcCode, InvokeErrors, isApiError } from '@tessera/contracts';
+import { ApiError, GRPC_PROXY_CONTENT_TYPE, GrpcCode, InvokeErrors, isApiError, lazyAbortOf } from '@tessera/contracts';
 import type {
+  AbortHandler,
   AppChannel,
   CallContext,
   CallerIdentity,
@@ -17,6 +18,7 @@ import type {
   InternalInvokeRequest,
   InternalInvokeResponse,
   InvokeApi,
+  LazyAbortContext,
   ListStringValue,
   LocalInvokeApi,
 } from '@tessera/contracts';
@@ -107,40 +109,21 @@ export function failureVerdict(res: InternalInvokeResponse): FailureVerdict {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** Told once when the call is aborted (the lazy-abort protocol). */
-interface AbortHandler {
-  handleEvent(): void;
-}
-
 /**
- * The lazy-abort protocol (libs/transport/core/src/call-context.ts LazyAbort; not in the
- * contracts' CallContext): a context whose signal is made on first use and that reports its
- * abort without making it. The gRPC edge's InvokeService contexts speak it.
+ * The context of one attempt on a caller context with the lazy-abort protocol (CallContext in
+ * @tessera/contracts): `ctx`'s fields with the trust domain, the signal and the protocol
+ * delegated to `ctx` (a `{ ...ctx }` copy would drop them).
  */
-interface LazyAbort {
-  readonly aborted: boolean;
-  onAbort(h: AbortHandler): void;
-  offAbort(h: AbortHandler): void;
-}
-
-function isLazyAbort(ctx: CallContext): ctx is CallContext & LazyAbort {
-  return typeof (ctx as Partial<LazyAbort>).onAbort === 'function';
-}
-
-/**
- * The context of one attempt on a lazy-abort caller context: `ctx`'s fields with the trust
- * domain, the signal and the protocol delegated to `ctx` (a `{ ...ctx }` copy would drop them).
- */
-class AttemptContext implements CallContext, LazyAbort {
+class AttemptContext implements LazyAbortContext {
   readonly appId: string;
   readonly namespace: string;
   readonly deadline: number | undefined;
   readonly traceparent: string | undefined;
   readonly tracestate: string | undefined;
-  readonly #base: CallContext & LazyAbort;
+  readonly #base: LazyAbortContext;
 
   constructor(
-    base: CallContext & LazyAbort,
+    base: LazyAbortContext,
     readonly trustDomain: string,
   ) {
     this.#base = base;
@@ -244,7 +227,7 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     const trustDomain = this.trustDomain;
     // A pass-through policy with a lazy-abort context: straight through, the signal not made (the
     // transport and the app channel watch the call through the protocol).
-    const lazy = policy.passThrough === true && isLazyAbort(ctx) ? ctx : undefined;
+    const lazy = policy.passThrough === true ? lazyAbortOf(ctx) : undefined;
     if (self) {
       // Self-invocation goes straight to the app channel: access control is the callee
       // gateway's check of calls from other gateways (daprd: invokeLocal, no ACL).
@@ -304,7 +287,8 @@ export class InvokeBlock implements InvokeApi, LocalInvokeApi {
     trustDomain: string,
   ): Promise<InternalInvokeResponse> {
     const address = await this.resolve(appId, namespace);
-    const attempt: CallContext = signal === undefined && isLazyAbort(ctx) ? new AttemptContext(ctx, trustDomain) : { ...ctx, signal, trustDomain };
+    const lazy = signal === undefined ? lazyAbortOf(ctx) : undefined;
+    const attempt: CallContext = lazy !== undefined ? new AttemptContext(lazy, trustDomain) : { ...ctx, signal, trustDomain };
     try {
       return await this.opts.remote.callLocal(address, out, attempt, appId);
     } catch (e) {

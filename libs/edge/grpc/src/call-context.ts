@@ -6,7 +6,7 @@
 // The signal lives on the prototype (a getter), so `{ ...ctx, signal }` copies replace it. The
 // context also speaks the lazy-abort protocol (onAbort / offAbort / aborted), which a copy drops
 // as well.
-import type { CallContext } from '@tessera/contracts';
+import type { AbortHandler, LazyAbortContext } from '@tessera/contracts';
 
 /** What the context needs of a grpc-js server call. */
 export interface CallLifetime {
@@ -20,12 +20,7 @@ export interface CallLifetime {
  */
 export const CALL_ENDED: Error = Object.freeze(new Error('the gRPC call ended or was cancelled by the client'));
 
-/** Told once when the call ends before its answer (the lazy-abort protocol, see below). */
-export interface AbortHandler {
-  handleEvent(): void;
-}
-
-export class GrpcCallContext implements CallContext {
+export class GrpcCallContext implements LazyAbortContext {
   readonly #call: CallLifetime | undefined;
   #controller: AbortController | undefined = undefined;
   /** Lazy-abort handlers: one, or a list; told on the call's `cancelled`. */
@@ -64,7 +59,7 @@ export class GrpcCallContext implements CallContext {
     return c.signal;
   }
 
-  // The lazy-abort protocol (libs/transport/core/src/call-context.ts LazyAbort): the internal
+  // The lazy-abort protocol (CallContext in @tessera/contracts): the internal
   // transport and the app channel watch the call through these without making the signal (an
   // AbortSignal per call costs CPU and, once promoted, mark-compacts).
 

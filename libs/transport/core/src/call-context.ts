@@ -2,7 +2,7 @@
 // trace context cross as they are; the deadline crosses as the time left (so the two hosts'
 // clocks need not agree) and the signal as a "may be cancelled" flag. Absent optional strings
 // travel as "" and come back absent.
-import type { CallContext } from '@tessera/contracts';
+import type { AbortHandler, CallContext, LazyAbortContext } from '@tessera/contracts';
 import type { RequestHeader } from './wire';
 
 /** setTimeout's ceiling (~24.8 days); longer deadlines are as good as none. */
@@ -30,72 +30,6 @@ export function emptyRequestHeader(): RequestHeader {
  */
 export function unarySignalOf(ctx: CallContext): AbortSignal | undefined {
   return 'signalIfMade' in ctx ? ctx.signalIfMade : ctx.signal;
-}
-
-/** Told once when a call is aborted, as an EventTarget listener object is (no closure needed). */
-export interface AbortHandler {
-  handleEvent(): void;
-}
-
-/**
- * The lazy-abort protocol: a CallContext whose signal is made on first use (signalIfMade) and
- * that can also report its abort without making it. Node's AbortSignal is costly on a hot path:
- * a few µs to make, and every one of them ends up promoted to the old generation (its property
- * dictionary is allocated old and keeps its young listener maps alive), which in the invocation
- * benchmark drove a mark-compact every ~0.75 s in the calling runtime. A unary call through a
- * context with this protocol registers a handler instead, and stays cancellable end to end.
- * Implemented by the gRPC edge's GrpcCallContext, the framed server's call contexts and the
- * invoke block's attempt contexts; read by FramedClient.call and the app channel's CallWatch.
- * (Duck-typed: CallContext in @tessera/contracts does not declare it.)
- */
-export interface LazyAbort {
-  /** True once the call has been aborted (makes nothing). */
-  readonly aborted: boolean;
-  /** `h.handleEvent()` runs once when the call is aborted; never if it already was (check `aborted` first). */
-  onAbort(h: AbortHandler): void;
-  offAbort(h: AbortHandler): void;
-  /** The signal, made now if it was not: read it for the abort reason. */
-  readonly signal?: AbortSignal;
-}
-
-/** `ctx` when it speaks the lazy-abort protocol. */
-export function lazyAbortOf(ctx: CallContext): LazyAbort | undefined {
-  return typeof (ctx as Partial<LazyAbort>).onAbort === 'function' ? (ctx as unknown as LazyAbort) : undefined;
-}
-
-/**
- * Handlers of one lazily aborted call: one in the common case (no array), more in a list. Not
- * re-entrant-safe for handlers that register others while being told; none do.
- */
-export class AbortHandlers {
-  private one: AbortHandler | undefined = undefined;
-  private more: AbortHandler[] | undefined = undefined;
-
-  add(h: AbortHandler): void {
-    if (this.one === undefined && this.more === undefined) this.one = h;
-    else (this.more ??= []).push(h);
-  }
-
-  delete(h: AbortHandler): void {
-    if (this.one === h) {
-      this.one = undefined;
-      return;
-    }
-    const m = this.more;
-    if (m === undefined) return;
-    const i = m.indexOf(h);
-    if (i >= 0) m.splice(i, 1);
-  }
-
-  /** Tells every handler once and forgets them. */
-  fire(): void {
-    const one = this.one;
-    const more = this.more;
-    this.one = undefined;
-    this.more = undefined;
-    one?.handleEvent();
-    if (more !== undefined) for (const h of more) h.handleEvent();
-  }
 }
 
 /**
@@ -133,9 +67,10 @@ export interface AbortSource {
 /**
  * The server side's CallContext of a call that can be aborted (deadline, CANCEL frame, the
  * connection closing): the fields of fromRequestHeader, and a signal made on first use, with the
- * lazy-abort protocol (LazyAbort) so the API can watch the call without making one.
+ * lazy-abort protocol (CallContext in @tessera/contracts) so the API can watch the call without
+ * making one.
  */
-export class ServerCallContext implements CallContext, LazyAbort {
+export class ServerCallContext implements LazyAbortContext {
   readonly appId: string;
   readonly namespace: string;
   readonly deadline: number | undefined;

@@ -8,10 +8,9 @@
 // backoff are the owner's business (FramedClient).
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { ApiError } from '@tessera/contracts';
+import type { ApiError, LazyAbortContext } from '@tessera/contracts';
 import { ClientStream } from './client-stream';
 import { MAX_TIMER_MS } from './call-context';
-import type { LazyAbort } from './call-context';
 import { FrameEncoder, FrameError, FrameReader, FrameSink } from './framing';
 import type { AnyMethodDef } from './service';
 import { abortError, codecFailure, DEADLINE_EXCEEDED, fromErrorStatus, protocolFailure, unreachable } from './transport-errors';
@@ -277,7 +276,7 @@ export class PendingCall {
   /** Upgradable calls: the caller's absolute deadline, kept by the stream they may turn into. */
   deadline: number | undefined = undefined;
   /** The caller's context when it is watched through the lazy-abort protocol (no signal made). */
-  lazy: LazyAbort | undefined = undefined;
+  lazy: LazyAbortContext | undefined = undefined;
 
   constructor(
     readonly conn: ClientConnection,

@@ -21,9 +21,9 @@
 // AsyncIterable of the answer, and pumps `input` to the server as it iterates (DuplexClientStream,
 // INPUT_WINDOW items ahead of the server's consumer at most). Upgradable unary methods: `call`
 // resolves with the head the method's `upgrade.attach` made, carrying the rest as a ClientStream.
-import { ApiError, GrpcCode } from '@tessera/contracts';
+import { ApiError, GrpcCode, lazyAbortOf } from '@tessera/contracts';
 import type { CallContext } from '@tessera/contracts';
-import { emptyRequestHeader, lazyAbortOf, MAX_TIMER_MS, toRequestHeader, unarySignalOf } from './call-context';
+import { emptyRequestHeader, MAX_TIMER_MS, toRequestHeader, unarySignalOf } from './call-context';
 import { ClientConnection, PendingCall } from './client-connection';
 import type { ConnectionOwner } from './client-connection';
 import { DuplexClientStream } from './client-duplex';

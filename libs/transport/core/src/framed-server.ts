@@ -13,10 +13,10 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
-import { ApiError, GrpcCode } from '@tessera/contracts';
-import type { CallContext } from '@tessera/contracts';
-import { AbortHandlers, fromRequestHeader, MAX_TIMER_MS, ServerCallContext } from './call-context';
-import type { AbortHandler, AbortSource } from './call-context';
+import { AbortHandlers, ApiError, GrpcCode } from '@tessera/contracts';
+import type { AbortHandler, CallContext } from '@tessera/contracts';
+import { fromRequestHeader, MAX_TIMER_MS, ServerCallContext } from './call-context';
+import type { AbortSource } from './call-context';
 import { DEFAULT_MAX_FRAME_BYTES, FrameEncoder, FrameReader, FrameSink } from './framing';
 import { ServerInput } from './server-input';
 import { ABORTED, ServerStream } from './server-stream';

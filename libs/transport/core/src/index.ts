@@ -47,8 +47,8 @@ export {
   unreachable,
 } from './transport-errors';
 export type { FailureMapper, TransportFailure, TransportFailureKind } from './transport-errors';
-export { AbortHandlers, emptyRequestHeader, fromRequestHeader, lazyAbortOf, ServerCallContext, toRequestHeader, unarySignalOf, MAX_TIMER_MS } from './call-context';
-export type { AbortHandler, AbortSource, LazyAbort } from './call-context';
+export { emptyRequestHeader, fromRequestHeader, ServerCallContext, toRequestHeader, unarySignalOf, MAX_TIMER_MS } from './call-context';
+export type { AbortSource } from './call-context';
 export {
   DEFAULT_MAX_FRAME_BYTES,
   FRAME_HEAD_BYTES,

@@ -1,18 +1,17 @@
 // The lazy-abort protocol across the framed transport: a caller context that reports its abort
 // without making an AbortSignal keeps a unary call cancellable end to end, and a method marked
 // lazyAbort hands the server's API a context whose signal is made only when asked for.
-import { GrpcCode, isApiError } from '@tessera/contracts';
-import type { CallContext } from '@tessera/contracts';
+import { AbortHandlers, GrpcCode, isApiError, lazyAbortOf } from '@tessera/contracts';
+import type { AbortHandler, CallContext, LazyAbortContext } from '@tessera/contracts';
 import { ECHO_METHODS, Echo } from './echo-service.fixture';
 import type { EchoApi } from './echo-service.fixture';
-import { AbortHandlers, defineMethod, defineService, FramedClient, FramedServer, lazyAbortOf } from './index';
-import type { AbortHandler, LazyAbort } from './index';
+import { defineMethod, defineService, FramedClient, FramedServer } from './index';
 
 const BINARY = Uint8Array.from([1, 2, 3]);
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
 /** A caller context like the gRPC edge's: signal made on first use, abort told through the protocol. */
-class LazyCtx implements CallContext, LazyAbort {
+class LazyCtx implements LazyAbortContext {
   readonly appId = 'caller';
   readonly namespace = 'ns';
   made = 0;

@@ -26,7 +26,7 @@ export interface MethodDef<Api, Req, Res> {
   /** Server side: call the API. */
   invoke(api: Api, req: Req, ctx: CallContext): Promise<Res | void>;
   /**
-   * The lazy-abort protocol (call-context.ts LazyAbort) on both sides. Client: a caller context
+   * The lazy-abort protocol (CallContext in @tessera/contracts) on both sides. Client: a caller context
    * that speaks it and has no signal made is watched through it, and the call is cancellable
    * (other methods pass on only a signal that exists). Server, for calls the client may cancel
    * or that have a deadline: invoke() gets a ServerCallContext (its signal made on first use,
