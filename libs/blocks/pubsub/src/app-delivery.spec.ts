@@ -1,9 +1,10 @@
 // AppPubSubDelivery over a real PubSubBlock on pubsub.in-memory and fake app channels (HTTP and
 // gRPC): discovery, routing, verdicts and what they do to the message (ack, dead letter, back to
 // the broker), the inbound retry policy, expiry, bulk batches, resubscribing after the stream
-// breaks, and streaming subscriptions.
+// breaks, pausing while the app is unhealthy, and streaming subscriptions.
 import {
   ApiError,
+  DeliveryVerdict,
   AppCallbackStatusError,
   GrpcCode,
   HTTPExtension_Verb,
@@ -235,6 +236,206 @@ describe('AppPubSubDelivery (HTTP app)', () => {
     await until(() => d.subscriptions()[0]?.live === true, 'subscribed after two failures');
     await publish(api, 'r', { ok: 1 });
     await until(() => app.calls.length === 1, 'delivery');
+  });
+});
+
+/** An HTTP app whose deliveries answer 500 while `down`, and whose next delivery can be held. */
+class GatedApp extends HttpApp {
+  down = false;
+  discovered = 0;
+  /** Deliveries that reached the app (held ones included). */
+  entered = 0;
+  private gate: Promise<void> | undefined;
+  constructor(subscriptions: unknown) {
+    super(subscriptions);
+    this.answer = () => ({ status: this.down ? 500 : 200 });
+  }
+  /** Holds the next delivery until the returned function is called. */
+  holdNext(): () => void {
+    let open: () => void = () => undefined;
+    this.gate = new Promise<void>((r) => (open = r));
+    return open;
+  }
+  override async invokeMethod(req: InternalInvokeRequest): Promise<InternalInvokeResponse> {
+    if (req.message?.method === 'dapr/subscribe') this.discovered++;
+    else {
+      this.entered++;
+      const g = this.gate;
+      this.gate = undefined;
+      if (g !== undefined) await g;
+    }
+    return super.invokeMethod(req);
+  }
+}
+
+/** The API with every subscribe counted and every settle's verdict recorded. */
+function recorded(api: PubSubBlock): { api: PubSubApi; settles: string[]; subscribes: () => number } {
+  const settles: string[] = [];
+  let subscribes = 0;
+  return {
+    api: {
+      publish: api.publish.bind(api),
+      bulkPublish: api.bulkPublish.bind(api),
+      listComponents: api.listComponents.bind(api),
+      subscribe: (req, c) => {
+        subscribes++;
+        return api.subscribe(req, c);
+      },
+      settle: (req, c) => {
+        settles.push(DeliveryVerdict[req.verdict] ?? String(req.verdict));
+        return api.settle(req, c);
+      },
+    },
+    settles,
+    subscribes: () => subscribes,
+  };
+}
+
+const data = (c: Call): unknown => (c.body as { data: unknown }).data;
+
+describe('AppPubSubDelivery while the app is unhealthy (pause / resume)', () => {
+  const open: AppPubSubDelivery[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((d) => d.close()));
+  });
+  function start(api: PubSubApi, app: AppChannel, policy?: PubSubDeliveryPolicy): AppPubSubDelivery {
+    const d = new AppPubSubDelivery({ api, channel: app, appId: APP, namespace: '', declarative: [], inboundPolicy: policy ? () => policy : undefined, retryBackoffMs: { initial: 10, max: 50 } });
+    open.push(d);
+    return d;
+  }
+  const live = (d: AppPubSubDelivery, topic: string): boolean | undefined => d.subscriptions().find((s) => s.spec.topic === topic)?.live;
+
+  it('lets the delivery in flight end, never settles its failure (no retry, no dead letter), closes the subscriptions; resume() subscribes again and the message comes back', async () => {
+    const block0 = block(await memory());
+    const rec = recorded(block0);
+    const app = new GatedApp([
+      { pubsubname: 'ps', topic: 't', route: '/t', deadLetterTopic: 'dlq' },
+      { pubsubname: 'ps', topic: 'dlq', route: '/dead' },
+    ]);
+    const d = start(rec.api, app, retries(3));
+    await d.start();
+    await until(() => d.subscriptions().every((s) => s.live), 'subscribed');
+    await publish(block0, 't', { n: 1 });
+    await until(() => app.calls.length === 1, 'the first delivery');
+    const release = app.holdNext();
+    await publish(block0, 't', { n: 2 });
+    await until(() => app.entered === 2, 'the second delivery in flight');
+    app.down = true;
+    expect(d.pause()).toBe(2);
+    expect(d.pause()).toBe(0);
+    await until(() => live(d, 'dlq') === false, 'the idle subscription closed');
+    expect(live(d, 't')).toBe(true); // still open: a delivery in flight
+    release();
+    await until(() => live(d, 't') === false, 'the subscription closed');
+    expect(app.entered).toBe(2); // the policy does not retry while paused
+    expect(rec.settles).toEqual(['DELIVERY_VERDICT_SUCCESS']);
+    app.down = false;
+    expect(d.resume()).toBe(2);
+    await until(() => d.subscriptions().every((s) => s.live), 'subscribed again');
+    await until(() => app.calls.length === 3, 'the abandoned message delivered again');
+    expect(app.calls.map((c) => [c.path, data(c)])).toEqual([
+      ['t', { n: 1 }],
+      ['t', { n: 2 }],
+      ['t', { n: 2 }],
+    ]);
+    await sleep(30);
+    expect(rec.settles).toEqual(['DELIVERY_VERDICT_SUCCESS', 'DELIVERY_VERDICT_SUCCESS']);
+    expect(rec.subscribes()).toBe(4);
+  });
+
+  it('a message arriving while the subscription drains waits; healthy again before it closed: delivered on the same subscription', async () => {
+    const block0 = block(await memory());
+    const rec = recorded(block0);
+    const app = new GatedApp([{ pubsubname: 'ps', topic: 'f', route: '/f' }]);
+    const d = start(rec.api, app);
+    await d.start();
+    await until(() => live(d, 'f') === true, 'subscribed');
+    const release = app.holdNext();
+    await publish(block0, 'f', { n: 1 });
+    await until(() => app.entered === 1, 'a delivery in flight');
+    expect(d.pause()).toBe(1);
+    await publish(block0, 'f', { n: 2 });
+    await sleep(30);
+    expect(app.entered).toBe(1); // held, not delivered
+    expect(d.resume()).toBe(1);
+    release();
+    await until(() => app.calls.length === 2, 'both delivered');
+    await until(() => rec.settles.length === 2, 'both settled');
+    expect(rec.settles).toEqual(['DELIVERY_VERDICT_SUCCESS', 'DELIVERY_VERDICT_SUCCESS']);
+    expect(rec.subscribes()).toBe(1);
+    expect(live(d, 'f')).toBe(true);
+  });
+
+  it('paused before start(): /dapr/subscribe is read only once the app is healthy', async () => {
+    const block0 = block(await memory());
+    const app = new GatedApp([{ pubsubname: 'ps', topic: 's', route: '/s' }]);
+    const d = start(block0, app);
+    expect(d.pause()).toBe(0);
+    let started = false;
+    const starting = d.start().then(() => (started = true));
+    await sleep(30);
+    expect([started, app.discovered, d.subscriptions().length]).toEqual([false, 0, 0]);
+    expect(d.resume()).toBe(0);
+    await starting;
+    expect(app.discovered).toBe(1);
+    await until(() => live(d, 's') === true, 'subscribed');
+    await publish(block0, 's', { n: 1 });
+    await until(() => app.calls.length === 1, 'delivered');
+  });
+
+  it('close() while paused ends a start() that waits for the app', async () => {
+    const app = new GatedApp([{ pubsubname: 'ps', topic: 's', route: '/s' }]);
+    const d = start(block(await memory()), app);
+    d.pause();
+    const starting = d.start();
+    await d.close();
+    await starting;
+    expect(app.discovered).toBe(0);
+  });
+
+  it('bulk: the batch not sent yet waits; after resume the entries are delivered, none dead-lettered', async () => {
+    const block0 = block(await memory());
+    const rec = recorded(block0);
+    const app = new GatedApp([
+      { pubsubname: 'ps', topic: 'b', route: '/b', bulkSubscribe: { enabled: true, maxMessagesCount: 10, maxAwaitDurationMs: 150 }, deadLetterTopic: 'bdlq' },
+      { pubsubname: 'ps', topic: 'bdlq', route: '/dead' },
+    ]);
+    app.answer = (c) => {
+      if (c.path !== 'b') return { status: 200 };
+      const entries = (c.body as { entries: Array<{ entryId: string }> }).entries;
+      return { status: 200, body: { statuses: entries.map((e) => ({ entryId: e.entryId, status: 'SUCCESS' })) } };
+    };
+    const d = start(rec.api, app);
+    await d.start();
+    await until(() => d.subscriptions().every((s) => s.live), 'subscribed');
+    await publish(block0, 'b', { i: 1 });
+    await publish(block0, 'b', { i: 2 });
+    await sleep(20);
+    d.pause();
+    await until(() => d.subscriptions().every((s) => !s.live), 'closed');
+    await sleep(200);
+    expect(app.calls).toEqual([]);
+    d.resume();
+    const entries = (): number => app.calls.filter((c) => c.path === 'b').reduce((n, c) => n + (c.body as { entries: unknown[] }).entries.length, 0);
+    await until(() => entries() === 2, 'both entries');
+    expect(app.calls.filter((c) => c.path === 'dead')).toEqual([]);
+    expect(rec.settles.every((v) => v === 'DELIVERY_VERDICT_SUCCESS')).toBe(true);
+  });
+
+  it('streaming subscriptions are not paused', async () => {
+    const block0 = block(await memory());
+    const app = new GatedApp([{ pubsubname: 'ps', topic: 'p', route: '/p' }]);
+    const d = start(block0, app);
+    await d.start();
+    await until(() => live(d, 'p') === true, 'subscribed');
+    const it = new StreamingSubscriptions({ api: block0 }).open({ pubsubName: 'ps', topic: 'stream', metadata: {} }, ctx)[Symbol.asyncIterator]();
+    await it.next();
+    d.pause();
+    await until(() => live(d, 'p') === false, 'paused');
+    await publish(block0, 'stream', { n: 1 });
+    const ev = (await it.next()).value as { data: Buffer };
+    expect(JSON.parse(ev.data.toString())).toEqual({ n: 1 });
+    await it.return?.(undefined);
   });
 });
 

@@ -13,6 +13,15 @@
 //
 // A subscription stream that breaks (pubsub-svc restarted or unreachable) is opened again with
 // backoff until close(). Nothing here outlives close().
+//
+// App health (--enable-app-health-check; daprd stops its subscriptions while the app is
+// unhealthy): pause() stops handing messages to the app, lets the deliveries in flight finish
+// their current attempt (no further policy retries, up to drainMs), then closes the broker
+// subscriptions, so the broker keeps everything not delivered. A message whose delivery failed
+// while paused is never settled RETRY (no failed attempt, no dead letter): it waits, and is
+// delivered again on resume() if its subscription is still open, or abandoned (redelivered by the
+// broker) when the subscription closes. resume() opens the same subscriptions again. Before
+// start(), pause() makes start() wait for resume() (the app's /dapr/subscribe needs a healthy app).
 import { setMaxListeners } from 'node:events';
 import {
   APIVersion,
@@ -69,6 +78,8 @@ export interface AppPubSubDeliveryOptions {
   readonly inboundPolicy?: (pubsubName: string) => PubSubDeliveryPolicy;
   /** Backoff between subscribe attempts after a failure. Default 200 ms doubling to 5 s. */
   readonly retryBackoffMs?: { readonly initial?: number; readonly max?: number };
+  /** How long pause() lets deliveries in flight finish before it closes a subscription. Default 5 s. */
+  readonly drainMs?: number;
   /** Clock for TTL checks (tests). */
   readonly now?: () => number;
 }
@@ -85,6 +96,22 @@ interface Runner {
   readonly router: Router;
   readonly state: ActiveSubscription;
   bulk: Batch | undefined;
+  /** Aborting it closes the open broker subscription (pause, close). */
+  session: AbortController | undefined;
+  /** The open subscription's id once it delivers; '' otherwise. */
+  subscriptionId: string;
+  /** Deliveries (handle() calls, bulk batches) running now, and who waits for them to end. */
+  busy: number;
+  idleWaiters: Array<() => void>;
+  /** Messages of the open subscription not handed to the app because the app is unhealthy. */
+  held: Held[];
+  /** run() returned (closed, or the subscription was refused). */
+  ended: boolean;
+}
+
+interface Held {
+  readonly subscriptionId: string;
+  readonly delivery: TopicDelivery;
 }
 
 interface Pending {
@@ -100,6 +127,14 @@ interface Batch {
 }
 
 class RetryVerdict extends Error {}
+
+/** A policy retry refused because the app turned unhealthy: ends the policy's retries. */
+class PausedError extends Error {
+  readonly retryable = false;
+  constructor() {
+    super('the app is not in a healthy state');
+  }
+}
 
 const DEFAULT_BULK_COUNT = 100;
 const DEFAULT_BULK_AWAIT_MS = 1000;
@@ -123,12 +158,17 @@ export class AppPubSubDelivery {
   private readonly backoffInitial: number;
   private readonly backoffMax: number;
   private readonly now: () => number;
+  private readonly drainMs: number;
   private readonly ctx: CallContext;
+  private paused = false;
+  /** Resolved by resume() or close(): what a paused start() and paused runners wait for. */
+  private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(private readonly opts: AppPubSubDeliveryOptions) {
     this.backoffInitial = opts.retryBackoffMs?.initial ?? 200;
     this.backoffMax = opts.retryBackoffMs?.max ?? 5000;
     this.now = opts.now ?? Date.now;
+    this.drainMs = opts.drainMs ?? 5000;
     // Every call in flight (app deliveries, settles, policy runs) listens on this one signal and
     // removes its listener when done; a busy subscription passes Node's default of 10 at once,
     // which is no leak: without this Node prints "MaxListenersExceededWarning" on every busy gateway.
@@ -146,6 +186,8 @@ export class AppPubSubDelivery {
    * declarative ones and starts delivering. Call once the app channel is ready.
    */
   async start(): Promise<void> {
+    if (this.paused) await this.untilResumed();
+    if (this.stop.signal.aborted) return;
     const programmatic = this.opts.channel !== undefined ? await this.discover(this.opts.channel) : [];
     const { subscriptions, skipped } = mergeSubscriptions(this.opts.declarative, programmatic);
     for (const s of skipped) this.opts.logger?.warn(`subscription skipped: ${s}`);
@@ -157,7 +199,7 @@ export class AppPubSubDelivery {
         this.opts.logger?.error(`subscription to ${spec.pubsubName}/${spec.topic} skipped: ${messageOf(e)}`);
         continue;
       }
-      const runner: Runner = { spec, router, state: { spec, live: false }, bulk: undefined };
+      const runner: Runner = { spec, router, state: { spec, live: false }, bulk: undefined, session: undefined, subscriptionId: '', busy: 0, idleWaiters: [], held: [], ended: false };
       this.runners.push(runner);
       void this.run(runner);
     }
@@ -166,7 +208,102 @@ export class AppPubSubDelivery {
   /** Stops every subscription; unsettled messages go back to the broker. Idempotent. */
   async close(): Promise<void> {
     this.stop.abort();
-    for (const r of this.runners) if (r.bulk?.timer) clearTimeout(r.bulk.timer);
+    for (const r of this.runners) {
+      if (r.bulk?.timer) clearTimeout(r.bulk.timer);
+      r.session?.abort();
+    }
+    this.wake();
+  }
+
+  /**
+   * The app turned unhealthy: stop delivering, close the subscriptions once the deliveries in
+   * flight have ended (up to drainMs). Returns how many subscriptions it pauses. Idempotent.
+   */
+  pause(): number {
+    if (this.paused || this.stop.signal.aborted) return 0;
+    this.paused = true;
+    let resolve: () => void = () => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.resumed = { promise, resolve };
+    let n = 0;
+    for (const r of this.runners) {
+      if (r.ended) continue;
+      n++;
+      const b = r.bulk;
+      if (b !== undefined) {
+        // the batch not sent yet waits with the rest
+        r.bulk = undefined;
+        if (b.timer) clearTimeout(b.timer);
+        for (const p of b.items) r.held.push({ subscriptionId: p.subscriptionId, delivery: p.delivery });
+      }
+      void this.closeWhenIdle(r);
+    }
+    return n;
+  }
+
+  /**
+   * The app is healthy again: subscribe again (the same subscriptions) and deliver what waited
+   * on subscriptions still open. Returns how many subscriptions it resumes. Idempotent.
+   */
+  resume(): number {
+    if (!this.paused || this.stop.signal.aborted) return 0;
+    this.paused = false;
+    this.wake();
+    let n = 0;
+    for (const r of this.runners) {
+      if (r.ended) continue;
+      n++;
+      const held = r.held.splice(0);
+      const open = r.session !== undefined && !r.session.signal.aborted;
+      for (const h of held) if (open && h.subscriptionId === r.subscriptionId) this.dispatch(r, h.subscriptionId, h.delivery);
+    }
+    return n;
+  }
+
+  private wake(): void {
+    const w = this.resumed;
+    this.resumed = undefined;
+    w?.resolve();
+  }
+
+  private untilResumed(): Promise<void> {
+    return this.resumed?.promise ?? Promise.resolve();
+  }
+
+  /** Closes r's subscription once its deliveries in flight are done (or drainMs passed), unless resumed meanwhile. */
+  private async closeWhenIdle(r: Runner): Promise<void> {
+    const session = r.session;
+    if (session === undefined) return;
+    if (r.busy > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.drainMs);
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        r.idleWaiters.push(done);
+      });
+    }
+    if (this.paused && r.session === session) session.abort();
+  }
+
+  /** Hands one message to handle(), counted in r.busy. */
+  private dispatch(r: Runner, subscriptionId: string, d: TopicDelivery): void {
+    r.busy++;
+    this.handle(r, subscriptionId, d).then(
+      () => this.idle(r),
+      (e: unknown) => {
+        // a bug on this side must not take the gateway down: the message goes back as RETRY
+        this.opts.logger?.error(`delivering a message on ${r.spec.pubsubName}/${r.spec.topic} failed: ${messageOf(e)}`);
+        if (!this.stop.signal.aborted) void this.settle(subscriptionId, d, 'retry', messageOf(e));
+        this.idle(r);
+      },
+    );
+  }
+
+  private idle(r: Runner): void {
+    if (--r.busy > 0 || r.idleWaiters.length === 0) return;
+    for (const w of r.idleWaiters.splice(0)) w();
   }
 
   /** `GET /dapr/subscribe` (HTTP apps) or ListTopicSubscriptions (gRPC apps), 3 tries with backoff. */
@@ -204,44 +341,64 @@ export class AppPubSubDelivery {
     const { spec } = r;
     const log = this.opts.logger;
     let failures = 0;
+    let pausedBefore = false;
     while (!this.stop.signal.aborted) {
+      if (this.paused) {
+        await this.untilResumed();
+        continue;
+      }
+      const session = new AbortController();
+      r.session = session;
       try {
         const stream = this.opts.api.subscribe(
           { pubsubName: spec.pubsubName, topic: spec.topic, metadata: { ...spec.metadata }, deadLetterTopic: spec.deadLetterTopic ?? '' },
-          this.ctx,
+          { ...this.ctx, signal: session.signal },
         );
         const it = stream[Symbol.asyncIterator]();
         const first = await it.next();
         if (first.done === true) throw new Error('the subscription ended before it started');
         const subscriptionId = first.value.subscriptionId;
+        r.subscriptionId = subscriptionId;
         r.state.live = true;
-        if (failures > 0) log?.info(`subscription to ${spec.pubsubName}/${spec.topic} resumed`);
+        if (pausedBefore) log?.debug?.(`subscription to ${spec.pubsubName}/${spec.topic} open again`);
+        else if (failures > 0) log?.info(`subscription to ${spec.pubsubName}/${spec.topic} resumed`);
         else log?.info(`app subscribed to ${spec.pubsubName}/${spec.topic}`);
         failures = 0;
+        pausedBefore = false;
         for (;;) {
           const n = await it.next();
           if (n.done === true) break;
-          const d = n.value;
-          this.handle(r, subscriptionId, d).catch((e: unknown) => {
-            // a bug on this side must not take the gateway down: the message goes back as RETRY
-            this.opts.logger?.error(`delivering a message on ${spec.pubsubName}/${spec.topic} failed: ${messageOf(e)}`);
-            if (!this.stop.signal.aborted) void this.settle(subscriptionId, d, 'retry', messageOf(e));
-          });
+          if (this.paused) r.held.push({ subscriptionId, delivery: n.value });
+          else this.dispatch(r, subscriptionId, n.value);
         }
         r.state.live = false;
         if (this.stop.signal.aborted) break;
+        if (session.signal.aborted) {
+          pausedBefore = true;
+          continue;
+        }
         log?.warn(`subscription to ${spec.pubsubName}/${spec.topic} ended; subscribing again`);
       } catch (e) {
         r.state.live = false;
         if (this.stop.signal.aborted) break;
+        if (session.signal.aborted) {
+          pausedBefore = true;
+          continue;
+        }
         if (isApiError(e) && e.httpStatus >= 400 && e.httpStatus < 500) {
           log?.error(`subscription to ${spec.pubsubName}/${spec.topic} refused: ${e.message}`);
           break;
         }
         log?.warn(`subscription to ${spec.pubsubName}/${spec.topic} interrupted, subscribing again: ${messageOf(e)}`);
+      } finally {
+        // what waited on this subscription went back to the broker with it
+        r.held.length = 0;
+        r.subscriptionId = '';
+        if (r.session === session) r.session = undefined;
       }
       await this.sleep(this.backoff(failures++));
     }
+    r.ended = true;
   }
 
   /** One message: read, expire, route, deliver (or buffer for bulk), settle. */
@@ -271,6 +428,7 @@ export class AppPubSubDelivery {
     if (channel === undefined) return this.settle(subscriptionId, d, 'retry', 'no app channel');
     const outcome = await this.withPolicy(spec.pubsubName, () => this.deliverOne(channel, spec, pending));
     if (this.stop.signal.aborted) return; // shutting down: the stream end hands the message back
+    if (outcome.verdict === 'retry' && this.paused) return this.hold(r, subscriptionId, d, outcome.reason);
     return this.settle(subscriptionId, d, outcome.verdict, outcome.reason);
   }
 
@@ -299,6 +457,12 @@ export class AppPubSubDelivery {
     return verdictFromHttp(res.status?.code ?? 0, Buffer.from(res.message?.data?.value ?? new Uint8Array()));
   }
 
+  /** A delivery that failed while the app is unhealthy: not a failed attempt; it waits for resume() or the subscription's end. */
+  private hold(r: Runner, subscriptionId: string, d: TopicDelivery, reason: string): void {
+    this.opts.logger?.debug?.(`message on ${d.topic || r.spec.topic} not delivered, the app is unhealthy: ${reason}`);
+    if (subscriptionId === r.subscriptionId) r.held.push({ subscriptionId, delivery: d });
+  }
+
   private buffer(r: Runner, p: Pending): void {
     const max = r.spec.bulkSubscribe?.maxMessagesCount || DEFAULT_BULK_COUNT;
     const wait = r.spec.bulkSubscribe?.maxAwaitDurationMs || DEFAULT_BULK_AWAIT_MS;
@@ -319,10 +483,15 @@ export class AppPubSubDelivery {
     b.timer = undefined;
     if (b.items.length === 0) return;
     const items = b.items;
-    this.deliverBulk(r, items).catch((e: unknown) => {
-      this.opts.logger?.error(`bulk delivery on ${r.spec.pubsubName}/${r.spec.topic} failed: ${messageOf(e)}`);
-      if (!this.stop.signal.aborted) for (const p of items) void this.settle(p.subscriptionId, p.delivery, 'retry', messageOf(e));
-    });
+    r.busy++;
+    this.deliverBulk(r, items).then(
+      () => this.idle(r),
+      (e: unknown) => {
+        this.opts.logger?.error(`bulk delivery on ${r.spec.pubsubName}/${r.spec.topic} failed: ${messageOf(e)}`);
+        if (!this.stop.signal.aborted) for (const p of items) void this.settle(p.subscriptionId, p.delivery, 'retry', messageOf(e));
+        this.idle(r);
+      },
+    );
   }
 
   private async deliverBulk(r: Runner, items: readonly Pending[]): Promise<void> {
@@ -365,7 +534,8 @@ export class AppPubSubDelivery {
         if (this.stop.signal.aborted) return;
         for (const p of group) {
           const v = verdicts.get(p.delivery.deliveryId) ?? { verdict: 'retry' as Verdict, reason: 'the app gave no status for the entry' };
-          void this.settle(p.subscriptionId, p.delivery, v.verdict, v.reason);
+          if (v.verdict === 'retry' && this.paused) this.hold(r, p.subscriptionId, p.delivery, v.reason);
+          else void this.settle(p.subscriptionId, p.delivery, v.verdict, v.reason);
         }
       }),
     );
@@ -378,6 +548,7 @@ export class AppPubSubDelivery {
     try {
       return await policy.run(
         async () => {
+          if (this.paused) throw new PausedError();
           const o = await attempt();
           if (o.verdict === 'retry') throw new RetryVerdict(o.reason);
           return o;
@@ -400,6 +571,7 @@ export class AppPubSubDelivery {
     try {
       return await policy.run(
         async () => {
+          if (this.paused) throw new PausedError();
           last = await attempt();
           for (const v of last.values()) if (v.verdict === 'retry') throw new RetryVerdict(v.reason);
           return last;
