@@ -1,7 +1,7 @@
 // AppBindingsDelivery over the real block with fake bindings and a fake app channel (HTTP and
 // gRPC): discovery by OPTIONS / ListInputBindings, delivery shape, settling only on app success,
 // the app's answer honoured (state saved, output bindings invoked), reading again after the
-// stream breaks, and a clean stop.
+// stream breaks, pausing while the app is unhealthy, and a clean stop.
 import { AppCallbackStatusError, BindingEventResponse_BindingEventConcurrency, HTTPExtension_Verb, InvokeErrors, isApiError } from '@tessera/contracts';
 import type {
   AppCallbackMethod,
@@ -19,6 +19,7 @@ import type {
 import { ApiError, GrpcCode } from '@tessera/contracts';
 import type { Binding, BindingInvokeRequest, BindingReadHandler, BindingReader } from '@tessera/spi';
 import { AppBindingsDelivery, parseHttpAnswer } from './app-delivery';
+import type { BindingsDeliveryPolicy } from './app-delivery';
 import { BindingComponents } from './binding-components';
 import type { BindingEntry } from './binding-components';
 import { BindingsBlock } from './bindings.block';
@@ -296,6 +297,119 @@ describe('AppBindingsDelivery, HTTP app', () => {
     await delivery.start();
     expect(delivery.subscribed).toEqual([]);
     expect(fake.readers).toBe(0);
+  });
+});
+
+/** Up to 3 attempts, a failed result or a retryable error trying again (as runtime-core's policy). */
+const threeAttempts: BindingsDeliveryPolicy = {
+  async run<T>(fn: (s: AbortSignal) => Promise<T>, o?: { isFailure?: (r: T) => unknown }): Promise<T> {
+    let last: { value: T } | { error: unknown } = { error: new Error('no attempt') };
+    for (let i = 0; i < 3; i++) {
+      try {
+        const r = await fn(new AbortController().signal);
+        last = { value: r };
+        if (!o?.isFailure?.(r)) return r;
+      } catch (e) {
+        last = { error: e };
+        if ((e as { retryable?: boolean }).retryable === false) break;
+      }
+    }
+    if ('value' in last) return last.value;
+    throw last.error;
+  },
+};
+
+describe('AppBindingsDelivery while the app is unhealthy (pause / resume)', () => {
+  let delivery: AppBindingsDelivery | undefined;
+  afterEach(async () => {
+    await delivery?.close();
+    delivery = undefined;
+  });
+
+  async function reading(opts: { policy?: BindingsDeliveryPolicy } = {}): Promise<{ app: FakeHttpApp; fake: FakeBinding; block: BindingsBlock; d: AppBindingsDelivery }> {
+    const app = new FakeHttpApp();
+    app.options = { b: 200 };
+    const fake = new FakeBinding();
+    const block = new BindingsBlock(new BindingComponents([entry('b', fake)]));
+    const d = new AppBindingsDelivery({ api: block, channel: app, appId: 'app1', namespace: '', logger: quiet, inboundPolicy: opts.policy ? () => opts.policy as BindingsDeliveryPolicy : undefined, retryBackoffMs: { initial: 5, max: 20 } });
+    delivery = d;
+    await d.start();
+    await until(() => fake.readers === 1, 'the reader');
+    return { app, fake, block, d };
+  }
+
+  it('lets the delivery in flight end without retrying it, fails it back (never acked), stops reading; resume() reads again', async () => {
+    const { app, fake, block, d } = await reading({ policy: threeAttempts });
+    let release: () => void = () => undefined;
+    app.hold = new Promise((r) => (release = r));
+    app.status = 500;
+    const outcome = fake.emit('in flight');
+    await until(() => app.posts().length === 1, 'the post');
+    expect(d.pause()).toBe(1);
+    expect(d.pause()).toBe(0);
+    await sleep(20);
+    expect(fake.handlers).toHaveLength(1); // still reading: a delivery in flight
+    release();
+    expect(await outcome).toEqual(['the input binding reader ended before the app answered']);
+    expect(app.posts()).toHaveLength(1); // no policy retry while paused
+    await until(() => fake.handlers.length === 0 && block.activeReaders === 0, 'the reader ended');
+    app.hold = undefined;
+    app.status = 200;
+    expect(d.resume()).toBe(1);
+    await until(() => fake.readers === 2 && fake.handlers.length === 1, 'reading again');
+    expect(await fake.emit('after')).toEqual(['ok']);
+    expect(app.posts().map((p) => p.body)).toEqual(['in flight', 'after']);
+  });
+
+  it('an idle binding stops reading at once; nothing reaches the app while paused', async () => {
+    const { app, fake, d } = await reading();
+    d.pause();
+    await until(() => fake.handlers.length === 0, 'the reader ended');
+    expect(await fake.emit('nobody')).toEqual([]);
+    expect(app.posts()).toHaveLength(0);
+    d.resume();
+    await until(() => fake.handlers.length === 1, 'reading again');
+    expect(await fake.emit('x')).toEqual(['ok']);
+  });
+
+  it('an event arriving while the reader drains waits; healthy again before it ended: delivered on the same reader', async () => {
+    const { app, fake, d } = await reading();
+    let release: () => void = () => undefined;
+    app.hold = new Promise((r) => (release = r));
+    const first = fake.emit('1');
+    await until(() => app.posts().length === 1, 'the first post');
+    d.pause();
+    const second = fake.emit('2');
+    await sleep(20);
+    expect(app.posts()).toHaveLength(1); // waiting, not delivered
+    d.resume();
+    release();
+    expect([await first, await second]).toEqual([['ok'], ['ok']]);
+    expect(app.posts().map((p) => p.body)).toEqual(['1', '2']);
+    expect(fake.readers).toBe(1);
+  });
+
+  it('paused before start(): the app is probed only once it is healthy; close() ends a waiting start()', async () => {
+    const app = new FakeHttpApp();
+    app.options = { b: 200 };
+    const fake = new FakeBinding();
+    const block = new BindingsBlock(new BindingComponents([entry('b', fake)]));
+    delivery = new AppBindingsDelivery({ api: block, channel: app, appId: 'app1', namespace: '', logger: quiet });
+    expect(delivery.pause()).toBe(0);
+    const starting = delivery.start();
+    await sleep(20);
+    expect(app.calls).toEqual([]);
+    delivery.resume();
+    await starting;
+    expect(app.calls.map((c) => `${c.verb} ${c.path}`)).toEqual(['OPTIONS b']);
+    await until(() => fake.readers === 1, 'the reader');
+
+    const other = new AppBindingsDelivery({ api: block, channel: app, appId: 'app1', namespace: '', logger: quiet });
+    other.pause();
+    const waiting = other.start();
+    await other.close();
+    await waiting;
+    expect(app.calls).toHaveLength(1);
   });
 });
 

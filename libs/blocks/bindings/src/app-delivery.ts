@@ -16,6 +16,14 @@
 // A read stream that breaks (bindings-svc restarted or unreachable) is opened again with backoff
 // until close(). close() stops taking events, lets the deliveries in flight finish (up to the
 // grace period), then ends the readers: anything still unsettled goes back to its component.
+//
+// App health (--enable-app-health-check; daprd stops reading its input bindings while the app is
+// unhealthy): pause() stops handing events to the app, lets the deliveries in flight finish their
+// current attempt (no further policy retries, up to drainMs), then ends the readers, so every
+// event not delivered is failed back to its component (never acked). An event whose delivery
+// failed while paused waits: it is delivered again on resume() if its reader is still open, or
+// failed back when the reader ends. resume() reads the same bindings again. Before start(),
+// pause() makes start() wait for resume() (the OPTIONS probes need a healthy app).
 import { APIVersion, AppCallbackService, BindingEventResponse_BindingEventConcurrency, HTTPExtension_Verb, goJsonMarshal, isApiError, isAppCallbackStatusError } from '@tessera/contracts';
 import type {
   AppChannel,
@@ -133,6 +141,25 @@ export function parseHttpAnswer(body: Buffer): BindingAppAnswer | undefined {
 interface Reading {
   readonly binding: InputBindingInfo;
   done: Promise<void>;
+  /** Aborting it ends the open read stream (pause, close). */
+  session: AbortController | undefined;
+  /** The open stream's reader id once it reads; '' otherwise. */
+  readerId: string;
+  /** Deliveries running now, and who waits for them to end. */
+  busy: number;
+  idleWaiters: Array<() => void>;
+  /** Events of the open reader not handed to the app because the app is unhealthy. */
+  held: Array<{ readonly readerId: string; readonly event: BindingDelivery }>;
+  /** pump() returned. */
+  ended: boolean;
+}
+
+/** A policy retry refused because the app turned unhealthy: ends the policy's retries. */
+class PausedError extends Error {
+  readonly retryable = false;
+  constructor() {
+    super('the app is not in a healthy state');
+  }
 }
 
 export class AppBindingsDelivery {
@@ -146,6 +173,9 @@ export class AppBindingsDelivery {
   private readonly inFlight = new Set<Promise<void>>();
   private started: Promise<void> | undefined;
   private closing = false;
+  private paused = false;
+  /** Resolved by resume() or close(): what a paused start() and paused readers wait for. */
+  private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(private readonly opts: AppBindingsDeliveryOptions) {
     this.backoffInitial = opts.retryBackoffMs?.initial ?? 200;
@@ -189,8 +219,85 @@ export class AppBindingsDelivery {
     }
     this.stopReading.abort();
     this.stopCalls.abort();
+    for (const r of this.readings) r.session?.abort();
+    this.wake();
     await Promise.allSettled(this.readings.map((r) => r.done));
     await this.started?.catch(() => undefined);
+  }
+
+  /**
+   * The app turned unhealthy: stop delivering, end the readers once the deliveries in flight have
+   * ended (up to drainMs). Returns how many bindings it pauses. Idempotent.
+   */
+  pause(): number {
+    if (this.paused || this.closing) return 0;
+    this.paused = true;
+    let resolve: () => void = () => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.resumed = { promise, resolve };
+    let n = 0;
+    for (const r of this.readings) {
+      if (r.ended) continue;
+      n++;
+      void this.closeWhenIdle(r);
+    }
+    return n;
+  }
+
+  /**
+   * The app is healthy again: read the same bindings again and deliver what waited on readers
+   * still open. Returns how many bindings it resumes. Idempotent.
+   */
+  resume(): number {
+    if (!this.paused || this.closing) return 0;
+    this.paused = false;
+    this.wake();
+    let n = 0;
+    for (const r of this.readings) {
+      if (r.ended) continue;
+      n++;
+      const held = r.held.splice(0);
+      const open = r.session !== undefined && !r.session.signal.aborted;
+      for (const h of held) if (open && h.readerId === r.readerId) this.dispatch(r, h.readerId, h.event);
+    }
+    return n;
+  }
+
+  private wake(): void {
+    const w = this.resumed;
+    this.resumed = undefined;
+    w?.resolve();
+  }
+
+  private untilResumed(): Promise<void> {
+    return this.resumed?.promise ?? Promise.resolve();
+  }
+
+  /** Ends r's read stream once its deliveries in flight are done (or drainMs passed), unless resumed meanwhile. */
+  private async closeWhenIdle(r: Reading): Promise<void> {
+    const session = r.session;
+    if (session === undefined) return;
+    if (r.busy > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.opts.drainMs ?? 5000);
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        r.idleWaiters.push(done);
+      });
+    }
+    if (this.paused && r.session === session) session.abort();
+  }
+
+  private dispatch(r: Reading, readerId: string, ev: BindingDelivery): void {
+    r.busy++;
+    this.track(
+      this.deliver(r, readerId, ev).finally(() => {
+        if (--r.busy > 0 || r.idleWaiters.length === 0) return;
+        for (const w of r.idleWaiters.splice(0)) w();
+      }),
+    );
   }
 
   private ctx(signal?: AbortSignal): CallContext {
@@ -200,6 +307,7 @@ export class AppBindingsDelivery {
   private async discover(): Promise<void> {
     const channel = this.opts.channel;
     if (channel === undefined) return;
+    if (this.paused) await this.untilResumed();
     const log = this.opts.logger;
     let list: InputBindingInfo[] | undefined;
     for (let failures = 0; list === undefined; failures++) {
@@ -220,7 +328,7 @@ export class AppBindingsDelivery {
     const wanted = isGrpc(channel.protocol) ? await this.grpcBindings(channel, list) : await this.httpBindings(channel, list);
     for (const b of wanted) {
       if (this.closing) return;
-      const r: Reading = { binding: b, done: Promise.resolve() };
+      const r: Reading = { binding: b, done: Promise.resolve(), session: undefined, readerId: '', busy: 0, idleWaiters: [], held: [], ended: false };
       r.done = this.pump(r);
       this.readings.push(r);
       log?.info(`input binding ${b.name}: delivering to the app at ${isGrpc(channel.protocol) ? 'OnBindingEvent' : `/${b.route.replace(/^\//, '')}`}`);
@@ -272,37 +380,69 @@ export class AppBindingsDelivery {
     return list.filter((b) => wanted.has(b.name));
   }
 
-  /** Reads one binding until close(), opening the stream again with backoff when it breaks. */
+  /** Reads one binding until close(), opening the stream again with backoff when it breaks; ended while paused. */
   private async pump(r: Reading): Promise<void> {
+    try {
+      await this.readLoop(r);
+    } finally {
+      r.ended = true;
+    }
+  }
+
+  private async readLoop(r: Reading): Promise<void> {
     const name = r.binding.name;
     const log = this.opts.logger;
     let failures = 0;
     let interrupted = false;
+    let pausedBefore = false;
     while (!this.closing) {
-      const it = this.opts.api.read({ name }, this.ctx(this.stopReading.signal))[Symbol.asyncIterator]();
+      if (this.paused) {
+        await this.untilResumed();
+        continue;
+      }
+      const session = new AbortController();
+      r.session = session;
+      const it = this.opts.api.read({ name }, this.ctx(session.signal))[Symbol.asyncIterator]();
       try {
         const first = await it.next();
         if (first.done === true || first.value.readerId === '') throw new Error('the read stream ended before it started');
         const readerId = first.value.readerId;
+        r.readerId = readerId;
         if (interrupted) log?.info(`input binding ${name}: reading again`);
+        else if (pausedBefore) log?.debug?.(`input binding ${name}: reading again after the app turned healthy`);
         failures = 0;
         interrupted = false;
+        pausedBefore = false;
         for (;;) {
           const next = await it.next();
           if (next.done === true || this.closing) break;
-          this.track(this.deliver(r.binding, readerId, next.value));
+          if (this.paused) r.held.push({ readerId, event: next.value });
+          else this.dispatch(r, readerId, next.value);
         }
         if (this.closing) return;
+        if (session.signal.aborted) {
+          pausedBefore = true;
+          continue;
+        }
         interrupted = true;
         log?.warn(`input binding ${name}: the read stream ended; reading again`);
       } catch (e) {
         if (this.closing) return;
+        if (session.signal.aborted) {
+          pausedBefore = true;
+          continue;
+        }
         if (!retryable(e)) {
           log?.error(`input binding ${name}: reading failed; events stop: ${messageOf(e)}`);
           return;
         }
         if (!interrupted) log?.warn(`input binding ${name}: reading was interrupted, trying again: ${messageOf(e)}`);
         interrupted = true;
+      } finally {
+        // what waited on this reader was failed back to the component with it
+        r.held.length = 0;
+        r.readerId = '';
+        if (r.session === session) r.session = undefined;
       }
       await this.sleep(this.backoff(failures++));
     }
@@ -313,8 +453,12 @@ export class AppBindingsDelivery {
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  /** One event: the app call, the settle, then (not awaited by the settle) the app's answer. */
-  private async deliver(b: InputBindingInfo, readerId: string, ev: BindingDelivery): Promise<void> {
+  /**
+   * One event: the app call, the settle, then (not awaited by the settle) the app's answer. A
+   * failure while the app is unhealthy is not settled: the event waits (see pause()).
+   */
+  private async deliver(r: Reading, readerId: string, ev: BindingDelivery): Promise<void> {
+    const b = r.binding;
     const channel = this.opts.channel as AppChannel;
     let answer: BindingAppAnswer | undefined;
     let ok = false;
@@ -324,6 +468,11 @@ export class AppBindingsDelivery {
       ok = true;
     } catch (e) {
       error = messageOf(e);
+      if (this.paused && !this.closing) {
+        this.opts.logger?.debug?.(`input binding ${b.name}: event not delivered, the app is unhealthy: ${error}`);
+        if (readerId === r.readerId) r.held.push({ readerId, event: ev });
+        return;
+      }
       if (!this.stopCalls.signal.aborted) this.opts.logger?.warn(`input binding ${b.name}: error sending the event to the app: ${error}`);
     }
     try {
@@ -348,7 +497,7 @@ export class AppBindingsDelivery {
       },
       actor: undefined,
     };
-    const post = (signal: AbortSignal): Promise<InternalInvokeResponse> => channel.invokeMethod(req, this.ctx(signal));
+    const post = (signal: AbortSignal): Promise<InternalInvokeResponse> => (this.paused ? Promise.reject(new PausedError()) : channel.invokeMethod(req, this.ctx(signal)));
     const failed = (res: InternalInvokeResponse): { status: number } | undefined => {
       const code = res.status?.code ?? 0;
       return code === 200 ? undefined : { status: code };
@@ -366,7 +515,10 @@ export class AppBindingsDelivery {
   private async callGrpc(channel: AppChannel, b: InputBindingInfo, ev: BindingDelivery): Promise<BindingAppAnswer | undefined> {
     const callback = channel.callback?.bind(channel);
     if (callback === undefined) throw new Error('the app channel cannot call OnBindingEvent');
-    const call = (signal: AbortSignal) => callback(AppCallbackService.onBindingEvent, { name: b.name, data: Buffer.from(ev.data), metadata: { ...ev.metadata } }, this.ctx(signal));
+    const call = (signal: AbortSignal) =>
+      this.paused
+        ? Promise.reject(new PausedError())
+        : callback(AppCallbackService.onBindingEvent, { name: b.name, data: Buffer.from(ev.data), metadata: { ...ev.metadata } }, this.ctx(signal));
     const policy = this.opts.inboundPolicy?.(b.name);
     const res = policy ? await policy.run(call, { signal: this.stopCalls.signal }) : await call(this.stopCalls.signal);
     if (res.storeName === '' && res.states.length === 0 && res.to.length === 0) return undefined;
