@@ -10,6 +10,7 @@ import { createHttpEdge } from '@tessera/edge-http';
 import { GrpcEdge } from '@tessera/edge-grpc';
 import type { Logger } from '@tessera/observability';
 import type { RuntimeConfig } from '@tessera/runtime-core';
+import { AppHealthGate } from './app-health-gate.provider';
 import { CONCRETE_APP_CHANNEL, InvokeModule } from './invoke.module';
 import type { ConcreteAppChannel } from '@tessera/app-channel';
 import { LifecycleService } from './lifecycle.service';
@@ -121,6 +122,7 @@ export class GatewayModule {
         ...configurationDeliveryProviders(),
         ...bindingsDeliveryProviders(),
         ...pubsubDeliveryProviders(),
+        AppHealthGate,
         {
           provide: METADATA_API,
           inject: [
