@@ -50,7 +50,7 @@ export function decodeOutputBindingRequest(body: Buffer | undefined): OutputBind
   return { data: Buffer.from(goJsonMarshal(parsed['data']), 'utf8'), metadata, operation: typeof op === 'string' ? op : '' };
 }
 
-export function registerBindingsRoutes(app: FastifyInstance, bindings: BindingsApi | undefined, ctxOf: (req: FastifyRequest) => CallContext): void {
+export function registerBindingsRoutes(app: FastifyInstance, bindings: BindingsApi | undefined, ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext): void {
   if (!bindings) {
     app.all('/v1.0/bindings/*', async (req, reply) => sendError(reply, CommonErrors.unimplemented('bindings', `${req.method} ${req.url.split('?')[0]}`)));
     return;
@@ -58,7 +58,7 @@ export function registerBindingsRoutes(app: FastifyInstance, bindings: BindingsA
   const handler = async (req: Req, reply: FastifyReply) => {
     try {
       const body = decodeOutputBindingRequest(req.body);
-      const res = await bindings.invoke({ name: req.params.name, data: body.data, metadata: body.metadata, operation: body.operation }, ctxOf(req));
+      const res = await bindings.invoke({ name: req.params.name, data: body.data, metadata: body.metadata, operation: body.operation }, ctxOf(req, reply));
       const md = Object.entries(res.metadata ?? {});
       if (res.data.length === 0 && md.length === 0) return reply.code(204).send();
       for (const [k, v] of md) {

@@ -38,7 +38,7 @@ export function registerConfigurationRoutes(
   app: FastifyInstance,
   configuration: ConfigurationApi | undefined,
   toApp: AppConfigurationSubscriptions | undefined,
-  ctxOf: (req: FastifyRequest) => CallContext,
+  ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext,
 ): void {
   if (!configuration) {
     for (const v of VERSIONS) {
@@ -49,7 +49,7 @@ export function registerConfigurationRoutes(
 
   const get = async (req: Req, reply: FastifyReply): Promise<FastifyReply> => {
     try {
-      const res = await configuration.get({ storeName: req.params.storeName, keys: keysOf(req.query), metadata: metadataFromQuery(req.query) }, ctxOf(req));
+      const res = await configuration.get({ storeName: req.params.storeName, keys: keysOf(req.query), metadata: metadataFromQuery(req.query) }, ctxOf(req, reply));
       if (Object.keys(res.items).length === 0) return sendNoContent(reply);
       return sendJson(reply, 200, itemsJson(res.items));
     } catch (e) {
@@ -60,7 +60,7 @@ export function registerConfigurationRoutes(
   const subscribe = async (req: Req, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       const request = { storeName: req.params.storeName, keys: keysOf(req.query), metadata: metadataFromQuery(req.query) };
-      const ctx = ctxOf(req);
+      const ctx = ctxOf(req, reply);
       if (!toApp) {
         // daprd checks the store before the app channel
         const visible = await configuration.listComponents(ctx);
@@ -78,7 +78,7 @@ export function registerConfigurationRoutes(
   const unsubscribe = async (req: Req, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       const request = { storeName: req.params.storeName, id: req.params.id ?? '' };
-      const res = toApp ? await toApp.unsubscribe(request, ctxOf(req)) : await configuration.unsubscribe(request, ctxOf(req));
+      const res = toApp ? await toApp.unsubscribe(request, ctxOf(req, reply)) : await configuration.unsubscribe(request, ctxOf(req, reply));
       if (!res.ok) return sendJson(reply, 500, { ok: false, message: res.message });
       return sendJson(reply, 200, { ok: true });
     } catch (e) {

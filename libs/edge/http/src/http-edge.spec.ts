@@ -1,9 +1,10 @@
 // The HTTP edge in-process (Fastify inject) over a recording fake StateApi: request decoding,
 // Dapr's status codes and error shapes for what the edge itself rejects.
-import { StateErrors } from '@tessera/contracts';
-import type { CallContext, GetStateResponse, MetadataApi, RuntimeLifecycle, SaveStateRequest, StateApi } from '@tessera/contracts';
+import { lazyAbortOf, StateErrors } from '@tessera/contracts';
+import type { CallContext, GetStateResponse, InternalInvokeResponse, InvokeApi, MetadataApi, RuntimeLifecycle, SaveStateRequest, StateApi } from '@tessera/contracts';
 import type { FastifyInstance } from 'fastify';
 import { createHttpEdge, repairPercentEncoding } from './http-edge';
+import { CLIENT_GONE } from './request-context';
 
 // Over a real socket (Fastify's inject pulls an ESM-only dependency Jest cannot load).
 interface Res {
@@ -184,6 +185,61 @@ describe('HTTP edge', () => {
     } finally {
       await secured.close();
     }
+  });
+});
+
+describe('HTTP edge: service invocation and the caller going away', () => {
+  const answer: InternalInvokeResponse = { status: { code: 200, message: '', details: [] }, headers: {}, trailers: {}, message: undefined };
+  let onInvoke: (ctx: CallContext) => Promise<InternalInvokeResponse> = async () => answer;
+  const seen: CallContext[] = [];
+  const invoke: InvokeApi = {
+    invoke: async (_target, _req, ctx) => {
+      seen.push(ctx);
+      return onInvoke(ctx);
+    },
+  };
+  const app = createHttpEdge({ appId: 'app1', namespace: '', maxBodySize: 1024, enableApiLogging: false, state, metadata, lifecycle, logger, invoke });
+  let base = '';
+  beforeAll(async () => {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  });
+  afterAll(() => app.close());
+  beforeEach(() => {
+    seen.length = 0;
+    onInvoke = async () => answer;
+  });
+
+  it('the block gets the request context itself (lazy-abort protocol), and an answered call makes no signal', async () => {
+    const r = await fetch(`${base}/v1.0/invoke/callee/method/m`, { method: 'POST', body: 'payload', headers: { traceparent: 'tp' } });
+    expect(r.status).toBe(200);
+    const ctx = seen[0] as CallContext;
+    expect(lazyAbortOf(ctx)).toBe(ctx);
+    expect(ctx.traceparent).toBe('tp');
+    expect(ctx.signalIfMade).toBeUndefined();
+    expect(ctx.aborted).toBe(false);
+  });
+
+  it('a client that leaves mid-call (its body already read) aborts the call: handlers told, the signal has CLIENT_GONE', async () => {
+    let told = 0;
+    let release: () => void = () => undefined;
+    onInvoke = (ctx) =>
+      new Promise((resolve) => {
+        lazyAbortOf(ctx)?.onAbort({ handleEvent: () => (told++, resolve(answer)) });
+        release = () => resolve(answer);
+      });
+    const client = new AbortController();
+    const call = fetch(`${base}/v1.0/invoke/callee/method/slow`, { method: 'POST', body: 'payload', signal: client.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toHaveLength(1);
+    client.abort();
+    await expect(call).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    const ctx = seen[0] as CallContext;
+    expect(told).toBe(1);
+    expect(ctx.aborted).toBe(true);
+    expect(ctx.signal?.reason).toBe(CLIENT_GONE);
   });
 });
 

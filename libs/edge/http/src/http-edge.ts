@@ -74,12 +74,13 @@ export function createHttpEdge(opts: HttpEdgeOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const { appId, namespace } = opts;
-  // Identity, trace context, and a signal made on first use that fires if the client goes away.
-  const ctxOf = (req: FastifyRequest): CallContext => {
+  // Identity, trace context, and an abort (a signal made on first use, or the lazy-abort
+  // protocol) that fires if the client goes away before its answer.
+  const ctxOf = (req: FastifyRequest, reply: FastifyReply): CallContext => {
     const tp = req.headers['traceparent'];
-    if (typeof tp !== 'string') return new RequestContext(appId, namespace, req.raw);
+    if (typeof tp !== 'string') return new RequestContext(appId, namespace, reply.raw);
     const ts = req.headers['tracestate'];
-    return new RequestContext(appId, namespace, req.raw, tp, typeof ts === 'string' ? ts : undefined);
+    return new RequestContext(appId, namespace, reply.raw, tp, typeof ts === 'string' ? ts : undefined);
   };
 
   if (opts.apiToken) {

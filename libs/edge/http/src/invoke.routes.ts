@@ -72,17 +72,14 @@ function cleanMethod(path: string): string {
   return path.split('/').filter((s) => s !== '' && s !== '.').join('/');
 }
 
-export function invokeHandlers(invoke: InvokeApi, ctxOf: (req: FastifyRequest) => CallContext) {
+export function invokeHandlers(invoke: InvokeApi, ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext) {
   const run = async (req: FastifyRequest, reply: FastifyReply, target: string, method: string): Promise<FastifyReply> => {
     // A client that disconnects before its answer cancels the call (and the app's request), as
-    // daprd's request context does.
-    const controller = new AbortController();
-    const onClose = (): void => {
-      if (!reply.raw.writableFinished) controller.abort();
-    };
-    reply.raw.once('close', onClose);
+    // daprd's request context does: the context is passed on as it is (no copy), so the invoke
+    // block, the transport and the app channel watch it through the lazy-abort protocol and no
+    // AbortSignal is made unless the client leaves or a resiliency policy asks for one.
     try {
-      const res = await invoke.invoke(target, requestOf(req, method), { ...ctxOf(req), signal: controller.signal });
+      const res = await invoke.invoke(target, requestOf(req, method), ctxOf(req, reply));
       return sendResponse(reply, res);
     } catch (e) {
       return sendUnknownError(reply, e);

@@ -59,7 +59,7 @@ function int32Field(o: Record<string, Json>, jsonName: string, protoName: string
   return n;
 }
 
-export function registerLockRoutes(app: FastifyInstance, lock: LockApi | undefined, ctxOf: (req: FastifyRequest) => CallContext): void {
+export function registerLockRoutes(app: FastifyInstance, lock: LockApi | undefined, ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext): void {
   if (!lock) {
     for (const path of ['/v1.0-alpha1/lock/*', '/v1.0-alpha1/unlock/*']) {
       app.all(path, async (req, reply) => sendError(reply, CommonErrors.unimplemented('distributed lock', `${req.method} ${req.url.split('?')[0]}`)));
@@ -78,7 +78,7 @@ export function registerLockRoutes(app: FastifyInstance, lock: LockApi | undefin
           lockOwner: stringField(o, 'lockOwner', 'lock_owner'),
           expiryInSeconds: int32Field(o, 'expiryInSeconds', 'expiry_in_seconds'),
         },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       return sendJson(reply, 200, { success: res.success });
     } catch (e) {
@@ -96,7 +96,7 @@ export function registerLockRoutes(app: FastifyInstance, lock: LockApi | undefin
           resourceId: stringField(o, 'resourceId', 'resource_id'),
           lockOwner: stringField(o, 'lockOwner', 'lock_owner'),
         },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       return sendJson(reply, 200, { status: res.status });
     } catch (e) {

@@ -155,7 +155,7 @@ export function parseBulkBody(body: Buffer | undefined, pubsub: string, topic: s
   });
 }
 
-export function registerPubSubRoutes(app: FastifyInstance, pubsub: PubSubApi | undefined, ctxOf: (req: FastifyRequest) => CallContext): void {
+export function registerPubSubRoutes(app: FastifyInstance, pubsub: PubSubApi | undefined, ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext): void {
   if (!pubsub) {
     for (const path of ['/v1.0/publish/*', '/v1.0-alpha1/publish/*']) {
       app.all(path, async (req, reply) => sendError(reply, CommonErrors.unimplemented('publish and subscribe', `${req.method} ${req.url.split('?')[0]}`)));
@@ -174,7 +174,7 @@ export function registerPubSubRoutes(app: FastifyInstance, pubsub: PubSubApi | u
           dataContentType: typeof ct === 'string' ? ct : '',
           metadata: metadataFromQuery(req.query),
         },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       return sendNoContent(reply);
     } catch (e) {
@@ -183,7 +183,7 @@ export function registerPubSubRoutes(app: FastifyInstance, pubsub: PubSubApi | u
   };
 
   const bulk = async (req: Req, reply: FastifyReply): Promise<FastifyReply> => {
-    const ctx = ctxOf(req);
+    const ctx = ctxOf(req, reply);
     const pubsubName = req.params.pubsubName;
     const topic = req.params['*'] ?? '';
     try {

@@ -1,5 +1,5 @@
 // Metadata, health and shutdown routes (spec/http-api.md sections 11-13).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors } from '@tessera/contracts';
 import type { CallContext, MetadataApi, RuntimeLifecycle } from '@tessera/contracts';
 import { first } from './query';
@@ -11,11 +11,11 @@ export function registerRuntimeRoutes(
   metadata: MetadataApi,
   lifecycle: RuntimeLifecycle,
   appId: string,
-  ctxOf: (req: FastifyRequest) => CallContext,
+  ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext,
 ): void {
   app.get('/v1.0/metadata', async (req, reply) => {
     try {
-      const m = await metadata.getMetadata(ctxOf(req));
+      const m = await metadata.getMetadata(ctxOf(req, reply));
       return sendJson(reply, 200, {
         id: m.id,
         runtimeVersion: m.runtimeVersion,
@@ -42,7 +42,7 @@ export function registerRuntimeRoutes(
 
   app.put<{ Params: { key: string }; Body: Buffer | undefined }>('/v1.0/metadata/:key', async (req, reply) => {
     try {
-      await metadata.setMetadata(req.params.key, req.body ? req.body.toString('utf8') : '', ctxOf(req));
+      await metadata.setMetadata(req.params.key, req.body ? req.body.toString('utf8') : '', ctxOf(req, reply));
       return sendNoContent(reply);
     } catch (e) {
       return sendUnknownError(reply, e);
@@ -62,7 +62,7 @@ export function registerRuntimeRoutes(
     return sendNoContent(reply);
   });
 
-  const shutdown = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const shutdown = async (req: FastifyRequest, reply: FastifyReply) => {
     const force = String(req.headers['dapr-force-shutdown'] ?? '').toLowerCase() === 'true';
     await sendNoContent(reply);
     setImmediate(() => lifecycle.shutdown(force));

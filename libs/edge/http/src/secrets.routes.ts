@@ -18,7 +18,7 @@ function sorted<T>(o: Readonly<Record<string, T>>): Record<string, T> {
   return out;
 }
 
-export function registerSecretsRoutes(app: FastifyInstance, secrets: SecretsApi | undefined, ctxOf: (req: FastifyRequest) => CallContext): void {
+export function registerSecretsRoutes(app: FastifyInstance, secrets: SecretsApi | undefined, ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext): void {
   if (!secrets) {
     app.all('/v1.0/secrets/*', async (req, reply) => sendError(reply, CommonErrors.unimplemented('secrets', `${req.method} ${req.url.split('?')[0]}`)));
     return;
@@ -28,7 +28,7 @@ export function registerSecretsRoutes(app: FastifyInstance, secrets: SecretsApi 
     try {
       const res = await secrets.getSecret(
         { storeName: req.params.storeName, key: req.params.key ?? '', metadata: metadataFromQuery(req.query) },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       return sendRawJson(reply, 200, Buffer.from(JSON.stringify(sorted(res.data))));
     } catch (e) {
@@ -38,7 +38,7 @@ export function registerSecretsRoutes(app: FastifyInstance, secrets: SecretsApi 
 
   const bulk = async (req: Req, reply: FastifyReply): Promise<FastifyReply> => {
     try {
-      const res = await secrets.getBulkSecret({ storeName: req.params.storeName, metadata: metadataFromQuery(req.query) }, ctxOf(req));
+      const res = await secrets.getBulkSecret({ storeName: req.params.storeName, metadata: metadataFromQuery(req.query) }, ctxOf(req, reply));
       const out: Record<string, Record<string, string>> = {};
       for (const name of Object.keys(res.data).sort()) out[name] = sorted(res.data[name]?.secrets ?? {});
       return sendRawJson(reply, 200, Buffer.from(JSON.stringify(out)));

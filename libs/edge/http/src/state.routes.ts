@@ -67,7 +67,7 @@ function rawData(data: Buffer): string {
   return isJsonText(data) ? data.toString('utf8') : JSON.stringify(data.toString('base64'));
 }
 
-export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf: (req: FastifyRequest) => CallContext): void {
+export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf: (req: FastifyRequest, reply: FastifyReply) => CallContext): void {
   const getState = async (req: Req, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       const res = await state.getState(
@@ -77,7 +77,7 @@ export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf
           consistency: consistency(first(req.query['consistency'])),
           metadata: metadataFromQuery(req.query),
         },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       if (res.data.length === 0) return sendNoContent(reply);
       if (res.etag) reply.header('etag', res.etag);
@@ -94,7 +94,7 @@ export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf
       if (!Array.isArray(body)) throw CommonErrors.malformedRequest('failed deserializing HTTP body: expected a JSON array of state items');
       const queryMeta = metadataFromQuery(req.query);
       const states = body.map((item, i) => stateItem(item, `[${i}]`, queryMeta));
-      await state.saveState({ storeName: req.params.storeName, states }, ctxOf(req));
+      await state.saveState({ storeName: req.params.storeName, states }, ctxOf(req, reply));
       return sendNoContent(reply);
     } catch (e) {
       return sendUnknownError(reply, e);
@@ -119,7 +119,7 @@ export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf
       const metadata = { ...(optStringMap(body['metadata'], 'metadata') ?? {}), ...metadataFromQuery(req.query) };
       const res = await state.getBulkState(
         { storeName: req.params.storeName, keys, parallelism: (parallelism as number | null) ?? 0, metadata },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       const parts = res.items.map((it) => {
         let s = `{"key":${JSON.stringify(it.key)}`;
@@ -150,7 +150,7 @@ export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf
           },
           metadata: metadataFromQuery(req.query),
         },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       return sendNoContent(reply);
     } catch (e) {
@@ -176,7 +176,7 @@ export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf
         return { operationType, request: stateItem(request, `operations[${i}].request`, queryMeta) };
       });
       const metadata = { ...(optStringMap(body['metadata'], 'metadata') ?? {}), ...queryMeta };
-      await state.executeStateTransaction({ storeName: req.params.storeName, operations, metadata }, ctxOf(req));
+      await state.executeStateTransaction({ storeName: req.params.storeName, operations, metadata }, ctxOf(req, reply));
       return sendNoContent(reply);
     } catch (e) {
       return sendUnknownError(reply, e);
@@ -187,7 +187,7 @@ export function registerStateRoutes(app: FastifyInstance, state: StateApi, ctxOf
     try {
       const res = await state.queryState(
         { storeName: req.params.storeName, query: req.body ? req.body.toString('utf8') : '', metadata: metadataFromQuery(req.query) },
-        ctxOf(req),
+        ctxOf(req, reply),
       );
       if (res.results.length === 0) return sendNoContent(reply);
       const results = res.results.map((r) => {
