@@ -143,21 +143,26 @@ export function fromDistinct(h: NodeJS.Dict<string[]>): HeaderMultiMap {
 }
 
 /**
- * node:http `rawHeaders` / `rawTrailers` ([name, value, ...] as received) to the same multi-map
+ * node:http `rawHeaders` / `rawTrailers` ([name, value, ...] as received; undici's are Buffers) to the same multi-map
  * fromDistinct makes of `headersDistinct` (names lower-cased, values in order, hop-by-hop
  * dropped), without node building its distinct-headers object first.
  */
-export function fromRawHeaders(raw: readonly string[]): HeaderMultiMap {
+export function fromRawHeaders(raw: readonly (string | Buffer)[]): HeaderMultiMap {
   const out: HeaderMultiMap = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
+    const name = latin1(raw[i] as string | Buffer).toLowerCase();
     if (RESPONSE_DROPPED.has(name)) continue;
-    const value = raw[i + 1] as string;
+    const value = latin1(raw[i + 1] as string | Buffer);
     const prev = out[name];
     if (prev === undefined) out[name] = { values: [value] };
     else prev.values.push(value);
   }
   return out;
+}
+
+/** A raw header field as node:http presents it: bytes read as latin1 (undici hands over Buffers). */
+function latin1(v: string | Buffer): string {
+  return typeof v === 'string' ? v : v.toString('latin1');
 }
 
 /** HTTP/2 response headers or trailers (pseudo-headers dropped) to a multi-map. */

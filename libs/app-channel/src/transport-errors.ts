@@ -24,6 +24,11 @@ const UNREACHABLE: ReadonlySet<string> = new Set([
   'ERR_HTTP2_STREAM_CANCEL',
   'ERR_HTTP2_INVALID_SESSION',
   'ERR_HTTP2_STREAM_ERROR',
+  // undici (the HTTP/1.1 channel): the connection broke or could not be made, the pool is closed
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
 ]);
 
 function codeOf(e: unknown): string | undefined {
