@@ -46,6 +46,8 @@ export class GrpcEdge {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxBodySize,
       'grpc.max_send_message_length': opts.maxBodySize,
+      // No channelz bookkeeping per call (nothing reads it; a few µs of every call's CPU).
+      'grpc.enable_channelz': 0,
     });
     this.server.addService(SERVED_DAPR_SERVICE, this.handlers());
     const { invoke, apiToken } = opts;
