@@ -28,7 +28,7 @@
 //
 //   node tools/build.mjs && node bench/invoke.bench.mjs [--rate=1000] [--conns=16] [--bytes=1024]
 //     [--duration=10] [--warmup=2] [--rounds=3] [--prewarm=5] [--no-grpc] [--only=direct,http,grpc,grpc-direct]
-//     [--rt-node-args="--cpu-prof --cpu-prof-dir=tmp/prof"] [--dump=<dir>] [--dist=<dir>]
+//     [--rt-node-args="--cpu-prof --cpu-prof-dir=tmp/prof"] [--load-node-args=...] [--dump=<dir>] [--dist=<dir>]
 // --dump writes <dir>/<path>-round<n>.csv: every recorded request's scheduled time, latency, lag.
 // --dist runs the runtimes from another build directory (relative to the repo root; default dist).
 //
@@ -463,7 +463,9 @@ async function main() {
   console.log(`through Tessera: ${await checkOnce(aHttp, invokePath)}`);
   if (base) console.log(`through the baseline build (${args['baseline-dist']}): ${await checkOnce(base.aHttp, `/v1.0/invoke/${base.callee}/method/${METHOD}`)}`);
 
-  const loader = fork(fileURLToPath(import.meta.url), ['--role=load'], { stdio: 'inherit' });
+  // --load-node-args: node/V8 flags for the load process only (e.g. --trace-gc-nvp to see its own GC).
+  const loadNodeArgs = args['load-node-args'] !== undefined ? args['load-node-args'].split(' ').filter(Boolean) : [];
+  const loader = fork(fileURLToPath(import.meta.url), ['--role=load'], { stdio: 'inherit', execArgv: [...process.execArgv, ...loadNodeArgs] });
   children.push(loader);
   await new Promise((r) => loader.once('message', r));
   let seq = 0;
