@@ -4,9 +4,9 @@
 // a consumed record -> event (value as data, headers plus __key/__topic/__partition/__offset as
 // metadata). Supported authType: none, password (SASL PLAIN / SCRAM), mtls, certificate.
 import type { IHeaders, KafkaConfig, KafkaMessage, SASLOptions } from 'kafkajs';
-import { parseInitialOffset, parseKafkaAuthType, parseKafkaBrokers, requiredAcks, saslConfig, saslMechanism } from '@tessera/common-kafka';
-import type { KafkaAuthType } from '@tessera/common-kafka';
-import { ComponentConfigError, boolProp, clientTlsProps, durationProp, intProp, prop, requiredProp } from '@tessera/spi';
+import { parseInitialOffset, parseKafkaAuthType, parseKafkaBrokers, parseKafkaTls, requiredAcks, saslConfig, saslMechanism } from '@tessera/common-kafka';
+import type { KafkaAuthType, KafkaTlsOptions } from '@tessera/common-kafka';
+import { ComponentConfigError, boolProp, durationProp, intProp, prop, requiredProp } from '@tessera/spi';
 import type { BindingReadEvent, ComponentMetadata } from '@tessera/spi';
 
 export type { KafkaAuthType } from '@tessera/common-kafka';
@@ -31,7 +31,8 @@ export interface KafkaBindingSettings {
   /** `maxMessageBytes`, enforced on `create` only when set explicitly. */
   readonly maxMessageBytes?: number;
   readonly sasl?: SASLOptions;
-  readonly ssl: false | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized: boolean };
+  /** false = plain TCP (`disableTls: true` or authType `none`). */
+  readonly ssl: false | KafkaTlsOptions;
 }
 
 export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBindingSettings {
@@ -50,21 +51,13 @@ export function parseKafkaBindingMetadata(meta: ComponentMetadata): KafkaBinding
   const maxBytes = intProp(meta, 'maxMessageBytes', 0);
   if (maxBytes < 0) throw new ComponentConfigError('maxMessageBytes', `a positive byte count, got ${maxBytes}`);
   const fallbackId = prop(meta, 'consumerID')?.trim() || meta.appId || meta.name;
-  const disableTls = boolProp(meta, 'disableTls', false);
+  const ssl = parseKafkaTls(meta, authType) ?? false;
   let sasl: SASLOptions | undefined;
   if (authType === 'password') {
     const username = requiredProp(meta, 'saslUsername');
     const password = requiredProp(meta, 'saslPassword');
     sasl = saslConfig(saslMechanism(prop(meta, 'saslMechanism')), username, password);
   }
-  const { ca, cert, key } = clientTlsProps(meta);
-  if ((authType === 'mtls' || authType === 'certificate') && cert === undefined) {
-    throw new ComponentConfigError('clientCert', `a PEM value (required with authType ${authType})`);
-  }
-  const tlsWanted = authType === 'mtls' || authType === 'certificate' || (!disableTls && (authType === 'password' || ca !== undefined));
-  const ssl: KafkaBindingSettings['ssl'] = tlsWanted
-    ? { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: !boolProp(meta, 'skipVerify', false) }
-    : false;
   return {
     brokers,
     authType,

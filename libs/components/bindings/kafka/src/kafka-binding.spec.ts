@@ -39,6 +39,17 @@ describe('bindings.kafka metadata', () => {
     expect(m.ssl).toEqual({ ca: 'CA', cert: 'CERT', key: 'KEY', rejectUnauthorized: false });
     expect(toKafkaConfig(m)).toMatchObject({ clientId: 'app', brokers: ['a:1'], ssl: { ca: 'CA', cert: 'CERT', key: 'KEY', rejectUnauthorized: false } });
     expect(toKafkaConfig(p)).toMatchObject({ sasl: { mechanism: 'scram-sha-512' } });
+    expect(parseKafkaBindingMetadata(meta({ brokers: 'a:1', authType: 'mtls', publishTopic: 'o', clientCert: 'CERT', clientKey: 'KEY' })).ssl).toEqual({ cert: 'CERT', key: 'KEY', rejectUnauthorized: true });
+    expect(parseKafkaBindingMetadata(meta({ brokers: 'a:1', authType: 'password', publishTopic: 'o', saslUsername: 'u', saslPassword: 'pw', skipVerify: 'true' })).ssl).toEqual({ rejectUnauthorized: false });
+  });
+
+  it('decides TLS as Dapr: off for authType none or disableTls, on otherwise', () => {
+    const ssl = (props: Record<string, string>): unknown => parseKafkaBindingMetadata(meta({ brokers: 'a:1', publishTopic: 'o', ...props })).ssl;
+    expect(ssl({ authType: 'none' })).toBe(false);
+    expect(ssl({ authType: 'none', caCert: 'CA' })).toBe(false);
+    expect(ssl({ authType: 'certificate', caCert: 'CA' })).toEqual({ ca: 'CA', rejectUnauthorized: true });
+    expect(ssl({ authType: 'certificate', caCert: 'CA', disableTls: 'true' })).toBe(false);
+    expect(toKafkaConfig(parseKafkaBindingMetadata(meta({ brokers: 'a:1', publishTopic: 'o', authType: 'none' }))).ssl).toBe(false);
   });
 
   it('refuses bad metadata naming the field', () => {
@@ -59,6 +70,9 @@ describe('bindings.kafka metadata', () => {
     expect(fieldOf({ brokers: 'a:1', authType: 'password', publishTopic: 'o', saslPassword: 'x' })).toBe('saslUsername');
     expect(fieldOf({ brokers: 'a:1', authType: 'password', publishTopic: 'o', saslUsername: 'u', saslPassword: 'x', saslMechanism: 'GSSAPI' })).toBe('saslMechanism');
     expect(fieldOf({ brokers: 'a:1', authType: 'mtls', publishTopic: 'o', clientKey: 'k' })).toBe('clientCert');
+    expect(fieldOf({ brokers: 'a:1', authType: 'mtls', publishTopic: 'o' })).toBe('clientCert');
+    expect(fieldOf({ brokers: 'a:1', authType: 'mtls', publishTopic: 'o', clientCert: 'c', clientKey: 'k', disableTls: 'true' })).toBe('disableTls');
+    expect(fieldOf({ brokers: 'a:1', authType: 'certificate', publishTopic: 'o', clientCert: 'c', clientKey: 'k' })).toBe('caCert');
     expect(fieldOf({ brokers: 'a:1', authType: 'none', publishTopic: 'o', initialOffset: 'latest' })).toBe('initialOffset');
     expect(fieldOf({ brokers: 'a:1', authType: 'none', publishTopic: 'o', producerRequiredAcks: 'some' })).toBe('producerRequiredAcks');
     expect(fieldOf({ brokers: 'a:1', authType: 'none', publishTopic: 'o', compression: 'zstd' })).toBe('compression');

@@ -1,7 +1,8 @@
 // The Kafka connection metadata `pubsub.kafka` and `bindings.kafka` share (components.md 5.6; the
 // binding reads "other Kafka fields as 5.6", 5.20): brokers, authType (with the deprecated
-// authRequired), SASL mechanism, producerRequiredAcks and initialOffset. Pure parsing into plain
-// values that the components turn into kafkajs options; nothing here imports kafkajs.
+// authRequired), SASL mechanism, producerRequiredAcks and initialOffset; TLS is in kafka-tls.ts.
+// Pure parsing into plain values that the components turn into kafkajs options; nothing here
+// imports kafkajs.
 import { ComponentConfigError, boolProp, prop, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata } from '@tessera/spi';
 

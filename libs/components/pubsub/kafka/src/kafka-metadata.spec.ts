@@ -23,12 +23,11 @@ function fieldOf(properties: Record<string, string>): string | undefined {
 }
 
 describe('pubsub.kafka metadata', () => {
-  it('has Dapr defaults (TLS on unless disableTls, retries on, newest, acks all)', () => {
+  it('has Dapr defaults (no TLS for authType none, retries on, newest, acks all)', () => {
     const s = parseKafkaMetadata(meta(base));
     expect(s).toEqual({
       brokers: ['localhost:9092'],
       authType: 'none',
-      tls: { rejectUnauthorized: true },
       clientId: 'app',
       initialOffset: 'newest',
       maxMessageBytes: 0,
@@ -131,6 +130,7 @@ describe('pubsub.kafka metadata', () => {
     [{ brokers: 'h:1', authType: 'password', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'GSSAPI' }, 'saslMechanism'],
     [{ brokers: 'h:1', authType: 'mtls' }, 'clientCert'],
     [{ brokers: 'h:1', authType: 'mtls', clientCert: 'C', clientKey: 'K', disableTls: 'true' }, 'disableTls'],
+    [{ brokers: 'h:1', authType: 'certificate' }, 'caCert'],
     [{ ...base, clientCert: 'C' }, 'clientKey'],
     [{ ...base, initialOffset: 'latest' }, 'initialOffset'],
     [{ ...base, maxMessageBytes: '-1' }, 'maxMessageBytes'],
@@ -149,20 +149,32 @@ describe('pubsub.kafka metadata', () => {
 });
 
 describe('pubsub.kafka client config', () => {
-  it('uses plain TCP without SASL for authType none with disableTls', () => {
+  const password = { brokers: 'h:1', authType: 'password', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'SHA-256' };
+
+  it('uses plain TCP without SASL for authType none, with or without disableTls', () => {
+    expect(kafkaClientConfig(parseKafkaMetadata(meta(base)))).toEqual({ clientId: 'app', brokers: ['localhost:9092'], ssl: false });
+    expect(kafkaClientConfig(parseKafkaMetadata(meta({ ...base, caCert: 'CA', disableTls: 'false' }))).ssl).toBe(false);
     expect(kafkaClientConfig(parseKafkaMetadata(meta({ ...base, disableTls: 'true' })))).toEqual({ clientId: 'app', brokers: ['localhost:9092'], ssl: false });
   });
 
-  it('passes SASL credentials with the kafkajs mechanism name', () => {
-    const c = kafkaClientConfig(parseKafkaMetadata(meta({ brokers: 'h:1', authType: 'password', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'SHA-256', disableTls: 'true' })));
+  it('uses TLS verified by the system roots for password without a CA', () => {
+    const c = kafkaClientConfig(parseKafkaMetadata(meta(password)));
+    expect(c.ssl).toEqual({ rejectUnauthorized: true });
+    expect(c.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'u', password: 'p' });
+  });
+
+  it('passes SASL credentials over plain TCP for password with disableTls', () => {
+    const c = kafkaClientConfig(parseKafkaMetadata(meta({ ...password, disableTls: 'true' })));
     expect(c.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'u', password: 'p' });
     expect(c.ssl).toBe(false);
   });
 
-  it('passes the CA, client certificate and key for mTLS, and skipVerify', () => {
+  it('passes the client certificate and key for mTLS, the CA when given, and skipVerify', () => {
+    expect(kafkaClientConfig(parseKafkaMetadata(meta({ brokers: 'h:1', authType: 'mtls', clientCert: 'CERT', clientKey: 'KEY' }))).ssl).toEqual({ cert: 'CERT', key: 'KEY', rejectUnauthorized: true });
     const c = kafkaClientConfig(parseKafkaMetadata(meta({ brokers: 'h:1', authType: 'mtls', caCert: 'CA', clientCert: 'CERT', clientKey: 'KEY', skipVerify: 'true' })));
     expect(c.ssl).toEqual({ ca: ['CA'], cert: 'CERT', key: 'KEY', rejectUnauthorized: false });
     expect(c.sasl).toBeUndefined();
+    expect(kafkaClientConfig(parseKafkaMetadata(meta({ ...password, skipVerify: 'true' }))).ssl).toEqual({ rejectUnauthorized: false });
   });
 });
 

@@ -1,26 +1,19 @@
 // Component metadata of `pubsub.kafka` (components.md 5.6) and the pure pieces of the component:
 // SASL/TLS client config, publish request -> Kafka record, Kafka record -> PubSubMessage, and
 // the subscription-aware range assignor. Everything here is unit-tested without a broker.
-import { parseInitialOffset, parseKafkaAuthType, parseKafkaBrokers, requiredAcks, saslConfig, saslMechanism } from '@tessera/common-kafka';
-import type { KafkaAuthType, SaslConfig, SaslMechanism } from '@tessera/common-kafka';
-import { ComponentConfigError, PubSubError, boolProp, clientTlsProps, intProp, parseDuration, prop, requiredProp } from '@tessera/spi';
+import { parseInitialOffset, parseKafkaAuthType, parseKafkaBrokers, parseKafkaTls, requiredAcks, saslConfig, saslMechanism } from '@tessera/common-kafka';
+import type { KafkaAuthType, KafkaTlsOptions, SaslConfig, SaslMechanism } from '@tessera/common-kafka';
+import { ComponentConfigError, PubSubError, boolProp, intProp, parseDuration, prop, requiredProp } from '@tessera/spi';
 import type { ComponentMetadata, PubSubMessage } from '@tessera/spi';
 
 export type KafkaCompression = 'none' | 'gzip';
-
-export interface KafkaTls {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly rejectUnauthorized: boolean;
-}
 
 export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly authType: KafkaAuthType;
   readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
-  /** undefined = plain TCP (`disableTls: true`). */
-  readonly tls?: KafkaTls;
+  /** undefined = plain TCP (`disableTls: true` or authType `none`). */
+  readonly tls?: KafkaTlsOptions;
   /** Component-level group; overrides the runtime's consumer group when set. */
   readonly consumerGroup?: string;
   readonly clientId: string;
@@ -46,12 +39,7 @@ export interface KafkaSettings {
 export function parseKafkaMetadata(meta: ComponentMetadata): KafkaSettings {
   const brokers = parseKafkaBrokers(meta);
   const authType = parseKafkaAuthType(meta);
-  const disableTls = boolProp(meta, 'disableTls', false);
-  const { ca, cert, key } = clientTlsProps(meta);
-  if (authType === 'mtls') {
-    if (disableTls) throw new ComponentConfigError('disableTls', 'false: authType "mtls" needs TLS');
-    if (cert === undefined) throw new ComponentConfigError('clientCert', 'a PEM client certificate and clientKey (authType "mtls")');
-  }
+  const tls = parseKafkaTls(meta, authType);
   let sasl: KafkaSettings['sasl'];
   if (authType === 'password') {
     const username = requiredProp(meta, 'saslUsername');
@@ -59,14 +47,6 @@ export function parseKafkaMetadata(meta: ComponentMetadata): KafkaSettings {
     if (password === undefined) throw new ComponentConfigError('saslPassword', 'a value (authType "password")');
     sasl = { mechanism: saslMechanism(prop(meta, 'saslMechanism')), username, password };
   }
-  const tls: KafkaTls | undefined = disableTls
-    ? undefined
-    : {
-        ...(ca !== undefined ? { ca } : {}),
-        ...(cert !== undefined ? { cert } : {}),
-        ...(key !== undefined ? { key } : {}),
-        rejectUnauthorized: !boolProp(meta, 'skipVerify', false),
-      };
   const initialOffset = parseInitialOffset(meta);
   const maxMessageBytes = intProp(meta, 'maxMessageBytes', 0);
   if (maxMessageBytes < 0) throw new ComponentConfigError('maxMessageBytes', `a non-negative integer, got ${maxMessageBytes}`);
