@@ -27,6 +27,7 @@ class Spy implements PubSub {
   readonly outcomes: Array<'resolved' | 'rejected' | 'abandoned'> = [];
   private handler: PubSubHandler | undefined;
   fail = false;
+  failSubscribe = false;
   async init(): Promise<void> {
     // nothing to connect
   }
@@ -38,6 +39,7 @@ class Spy implements PubSub {
     this.published.push({ topic: req.topic, data: Buffer.from(req.data), contentType: req.contentType, metadata: { ...req.metadata } });
   }
   async subscribe(_req: PubSubSubscribeRequest, handler: PubSubHandler): Promise<PubSubSubscription> {
+    if (this.failSubscribe) throw new Error('broker down');
     this.handler = handler;
     return { close: async () => undefined };
   }
@@ -301,6 +303,14 @@ describe('PubSubBlock subscribe and settle', () => {
     const b = new PubSubBlock(components(new Spy(), { subscriptionScopes: 'app1=other' }));
     const it = b.subscribe({ pubsubName: 'ps', topic: 't', metadata: {}, deadLetterTopic: '' }, ctx)[Symbol.asyncIterator]();
     expect(await errorOf(it.next())).toMatchObject({ code: 'ERR_PUBSUB_FORBIDDEN', status: 403 });
+  });
+
+  it('a subscription the component cannot open is 500 ERR_PUBSUB_PUBLISH_MESSAGE worded as subscribing', async () => {
+    const spy = new Spy();
+    spy.failSubscribe = true;
+    const b = new PubSubBlock(components(spy));
+    const it = b.subscribe({ pubsubName: 'ps', topic: 't', metadata: {}, deadLetterTopic: '' }, ctx)[Symbol.asyncIterator]();
+    expect(await errorOf(it.next())).toEqual({ code: 'ERR_PUBSUB_PUBLISH_MESSAGE', status: 500, message: 'error when subscribing to topic t in pubsub ps: broker down' });
   });
 
   it('end to end on pubsub.in-memory: consumer group = app id, at-least-once across a dropped stream', async () => {

@@ -190,7 +190,7 @@ export class PubSubBlock implements PubSubApi {
             return await entry.pubsub.subscribe({ topic: req.topic, consumerGroup, metadata: req.metadata ?? {} }, s.handler);
           } catch (e) {
             this.active.delete(id);
-            throw PubSubErrors.publish(req.topic, req.pubsubName, `subscribing failed: ${messageOf(e)}`, ctx.appId);
+            throw PubSubErrors.subscribe(req.topic, req.pubsubName, messageOf(e), ctx.appId);
           }
         },
         closed: (s) => {

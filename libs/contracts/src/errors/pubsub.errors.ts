@@ -76,6 +76,24 @@ export const PubSubErrors = {
       true,
     );
   },
+  /**
+   * A subscription the component cannot open (the first next() of PubSubApi.subscribe). daprd has
+   * no code of its own for it (it logs "failed to subscribe to topic T: <cause>"), so the code,
+   * status and reason stay those of a failed publish; the message says what failed.
+   */
+  subscribe(topic: string, pubsub: string, cause: string, appId: string): ApiError {
+    return rich(
+      'ERR_PUBSUB_PUBLISH_MESSAGE',
+      `error when subscribing to topic ${topic} in pubsub ${pubsub}: ${cause}`,
+      500,
+      GrpcCode.INTERNAL,
+      'DAPR_PUBSUB_PUBLISH_MESSAGE',
+      appId,
+      pubsub,
+      topic,
+      true,
+    );
+  },
   requestMetadata(pubsub: string, cause: string, appId: string): ApiError {
     return rich(
       'ERR_PUBSUB_REQUEST_METADATA',

@@ -2,9 +2,10 @@
 // tessera/internal/v1/pubsub.proto), its codecs, how the server calls the API, and how a failure
 // of the transport itself (unreachable, deadline, cancel, server shutting down) is worded so that
 // it reads like the pub/sub block's own error for that operation (contracts errors/pubsub.errors.ts:
-// "error when publish to topic T in pubsub P: <reason>"; a subscription the block cannot open reads
-// "...: subscribing failed: <reason>"). Subscribe is a server stream; Settle a unary call the
-// subscribing gateway makes on the same client (and so the same connection) as its stream.
+// "error when publish to topic T in pubsub P: <reason>"; a subscription that cannot be opened,
+// "error when subscribing to topic T in pubsub P: <reason>"). Subscribe is a server stream; Settle
+// a unary call the subscribing gateway makes on the same client (and so the same connection) as
+// its stream.
 import {
   BulkPublishRequest,
   BulkPublishResponse,
@@ -26,6 +27,7 @@ export const PUBSUB_SERVICE_NAME = 'tessera.internal.v1.PubSubService';
 export const LIST_COMPONENTS_REQUEST: ListComponentsRequest = {};
 
 const publishing = (topic: string, pubsub: string): string => `error when publish to topic ${topic} in pubsub ${pubsub}`;
+const subscribing = (topic: string, pubsub: string): string => `error when subscribing to topic ${topic} in pubsub ${pubsub}`;
 
 export const PUBSUB_METHODS = {
   publish: defineMethod<PubSubApi, PublishEventRequest, void>({
@@ -52,7 +54,7 @@ export const PUBSUB_METHODS = {
     errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE',
     request: TopicSubscribeRequest,
     response: TopicDelivery,
-    describe: (r) => `${publishing(r.topic, r.pubsubName)}: subscribing failed`,
+    describe: (r) => subscribing(r.topic, r.pubsubName),
     open: (api, r, ctx) => api.subscribe(r, ctx),
   }),
   settle: defineMethod<PubSubApi, SettleDeliveryRequest, void>({

@@ -215,7 +215,7 @@ describe('pub/sub transport', () => {
     api.error = PubSubErrors.notFoundBulk('nope', 'orders');
     const b = await failureOf(client.bulkPublish({ pubsubName: 'nope', topic: 't', entries: [], metadata: {} }, ctx));
     expect([b.toJSON(), b.httpStatus, b.grpcCode, b.details]).toEqual([api.error.toJSON(), 400, GrpcCode.NOT_FOUND, api.error.details]);
-    api.error = PubSubErrors.publish('orders', 'pubsub', 'subscribing failed: broker down', 'orders');
+    api.error = PubSubErrors.subscribe('orders', 'pubsub', 'broker down', 'orders');
     const it = client.subscribe(subReq, ctx)[Symbol.asyncIterator]();
     const s = await failureOf(it.next());
     expect([s.toJSON(), s.retryable, s.details]).toEqual([api.error.toJSON(), true, api.error.details]);
@@ -319,7 +319,7 @@ describe('pub/sub transport', () => {
       const e = error as ApiError;
       expect([e.code, e.grpcCode, e.retryable]).toEqual(['ERR_PUBSUB_PUBLISH_MESSAGE', GrpcCode.UNAVAILABLE, true]);
       expect(e.message).toMatch(
-        new RegExp(`^error when publish to topic orders in pubsub pubsub: subscribing failed: pubsub-svc at 127\\.0\\.0\\.1:${proxyPort} is unreachable: `),
+        new RegExp(`^error when subscribing to topic orders in pubsub pubsub: pubsub-svc at 127\\.0\\.0\\.1:${proxyPort} is unreachable: `),
       );
       await until(() => sub.returned, "the service's iterator to return after the disconnect");
     } finally {
@@ -335,19 +335,22 @@ describe('pub/sub transport', () => {
     const e = await failureOf(it.next());
     expect([e.code, e.message, e.grpcCode, e.retryable]).toEqual([
       'ERR_PUBSUB_PUBLISH_MESSAGE',
-      'error when publish to topic orders in pubsub pubsub: subscribing failed: pubsub-svc is shutting down',
+      'error when subscribing to topic orders in pubsub pubsub: pubsub-svc is shutting down',
       GrpcCode.UNAVAILABLE,
       true,
     ]);
     expect(api.subs[0]?.returned).toBe(true);
   });
 
-  it('an unreachable pubsub-svc reads like the block failing the operation', async () => {
+  it('an unreachable pubsub-svc reads like the block failing the operation (publish, subscribe, settle)', async () => {
     const dead = new PubSubTransportClient(`127.0.0.1:${await freePort()}`);
     try {
       const e = await failureOf(dead.publish({ pubsubName: 'pubsub', topic: 'orders', data: Buffer.alloc(0), dataContentType: '', metadata: {} }, ctx));
       expect([e.code, e.grpcCode, e.retryable]).toEqual(['ERR_PUBSUB_PUBLISH_MESSAGE', GrpcCode.UNAVAILABLE, true]);
       expect(e.message).toMatch(/^error when publish to topic orders in pubsub pubsub: pubsub-svc at 127\.0\.0\.1:\d+ is unreachable: /);
+      const sub = await failureOf(dead.subscribe(subReq, ctx)[Symbol.asyncIterator]().next());
+      expect([sub.code, sub.grpcCode, sub.retryable]).toEqual(['ERR_PUBSUB_PUBLISH_MESSAGE', GrpcCode.UNAVAILABLE, true]);
+      expect(sub.message).toMatch(/^error when subscribing to topic orders in pubsub pubsub: pubsub-svc at 127\.0\.0\.1:\d+ is unreachable: /);
       const s = await failureOf(dead.settle({ subscriptionId: 's', deliveryId: 'd', verdict: DeliveryVerdict.DELIVERY_VERDICT_RETRY, reason: '' }, ctx));
       expect([s.code, s.grpcCode]).toEqual(['ERR_INTERNAL', GrpcCode.UNAVAILABLE]);
       expect(s.message).toMatch(/^failed to settle message d of subscription s: pubsub-svc at /);
