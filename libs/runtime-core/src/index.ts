@@ -16,6 +16,8 @@ export type { YamlMap } from './resources/fields';
 
 export { parseGoDuration, tryParseGoDuration } from './util/duration';
 export { parseQuantity, tryParseQuantity } from './util/quantity';
+export { PauseLatch, idleOrTimeout } from './util/pause-latch';
+export type { InFlight } from './util/pause-latch';
 
 export type { NameResolutionSpec } from './nameresolution/name-resolution';
 export { nameResolutionSpec, NAME_RESOLUTION_DB_FILE } from './nameresolution/name-resolution';

@@ -25,6 +25,7 @@
 // failed back when the reader ends. resume() reads the same bindings again. Before start(),
 // pause() makes start() wait for resume() (the OPTIONS probes need a healthy app).
 import { APIVersion, AppCallbackService, BindingEventResponse_BindingEventConcurrency, HTTPExtension_Verb, goJsonMarshal, isApiError, isAppCallbackStatusError } from '@tessera/contracts';
+import { PauseLatch, idleOrTimeout } from '@tessera/runtime-core';
 import type {
   AppChannel,
   BindingDelivery,
@@ -173,9 +174,8 @@ export class AppBindingsDelivery {
   private readonly inFlight = new Set<Promise<void>>();
   private started: Promise<void> | undefined;
   private closing = false;
-  private paused = false;
-  /** Resolved by resume() or close(): what a paused start() and paused readers wait for. */
-  private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Paused while the app is unhealthy; a paused start() and paused loops wait on it (close() releases them). */
+  private readonly gate = new PauseLatch();
 
   constructor(private readonly opts: AppBindingsDeliveryOptions) {
     this.backoffInitial = opts.retryBackoffMs?.initial ?? 200;
@@ -220,7 +220,7 @@ export class AppBindingsDelivery {
     this.stopReading.abort();
     this.stopCalls.abort();
     for (const r of this.readings) r.session?.abort();
-    this.wake();
+    this.gate.release();
     await Promise.allSettled(this.readings.map((r) => r.done));
     await this.started?.catch(() => undefined);
   }
@@ -230,11 +230,8 @@ export class AppBindingsDelivery {
    * ended (up to drainMs). Returns how many bindings it pauses. Idempotent.
    */
   pause(): number {
-    if (this.paused || this.closing) return 0;
-    this.paused = true;
-    let resolve: () => void = () => undefined;
-    const promise = new Promise<void>((r) => (resolve = r));
-    this.resumed = { promise, resolve };
+    if (this.gate.paused || this.closing) return 0;
+    this.gate.pause();
     let n = 0;
     for (const r of this.readings) {
       if (r.ended) continue;
@@ -249,9 +246,8 @@ export class AppBindingsDelivery {
    * still open. Returns how many bindings it resumes. Idempotent.
    */
   resume(): number {
-    if (!this.paused || this.closing) return 0;
-    this.paused = false;
-    this.wake();
+    if (!this.gate.paused || this.closing) return 0;
+    this.gate.resume();
     let n = 0;
     for (const r of this.readings) {
       if (r.ended) continue;
@@ -263,31 +259,12 @@ export class AppBindingsDelivery {
     return n;
   }
 
-  private wake(): void {
-    const w = this.resumed;
-    this.resumed = undefined;
-    w?.resolve();
-  }
-
-  private untilResumed(): Promise<void> {
-    return this.resumed?.promise ?? Promise.resolve();
-  }
-
   /** Ends r's read stream once its deliveries in flight are done (or drainMs passed), unless resumed meanwhile. */
   private async closeWhenIdle(r: Reading): Promise<void> {
     const session = r.session;
     if (session === undefined) return;
-    if (r.busy > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.opts.drainMs ?? 5000);
-        function done(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        r.idleWaiters.push(done);
-      });
-    }
-    if (this.paused && r.session === session) session.abort();
+    await idleOrTimeout(r, this.opts.drainMs ?? 5000);
+    if (this.gate.paused && r.session === session) session.abort();
   }
 
   private dispatch(r: Reading, readerId: string, ev: BindingDelivery): void {
@@ -307,7 +284,7 @@ export class AppBindingsDelivery {
   private async discover(): Promise<void> {
     const channel = this.opts.channel;
     if (channel === undefined) return;
-    if (this.paused) await this.untilResumed();
+    if (this.gate.paused) await this.gate.untilResumed();
     const log = this.opts.logger;
     let list: InputBindingInfo[] | undefined;
     for (let failures = 0; list === undefined; failures++) {
@@ -396,8 +373,8 @@ export class AppBindingsDelivery {
     let interrupted = false;
     let pausedBefore = false;
     while (!this.closing) {
-      if (this.paused) {
-        await this.untilResumed();
+      if (this.gate.paused) {
+        await this.gate.untilResumed();
         continue;
       }
       const session = new AbortController();
@@ -416,7 +393,7 @@ export class AppBindingsDelivery {
         for (;;) {
           const next = await it.next();
           if (next.done === true || this.closing) break;
-          if (this.paused) r.held.push({ readerId, event: next.value });
+          if (this.gate.paused) r.held.push({ readerId, event: next.value });
           else this.dispatch(r, readerId, next.value);
         }
         if (this.closing) return;
@@ -468,7 +445,7 @@ export class AppBindingsDelivery {
       ok = true;
     } catch (e) {
       error = messageOf(e);
-      if (this.paused && !this.closing) {
+      if (this.gate.paused && !this.closing) {
         this.opts.logger?.debug?.(`input binding ${b.name}: event not delivered, the app is unhealthy: ${error}`);
         if (readerId === r.readerId) r.held.push({ readerId, event: ev });
         return;
@@ -497,7 +474,7 @@ export class AppBindingsDelivery {
       },
       actor: undefined,
     };
-    const post = (signal: AbortSignal): Promise<InternalInvokeResponse> => (this.paused ? Promise.reject(new PausedError()) : channel.invokeMethod(req, this.ctx(signal)));
+    const post = (signal: AbortSignal): Promise<InternalInvokeResponse> => (this.gate.paused ? Promise.reject(new PausedError()) : channel.invokeMethod(req, this.ctx(signal)));
     const failed = (res: InternalInvokeResponse): { status: number } | undefined => {
       const code = res.status?.code ?? 0;
       return code === 200 ? undefined : { status: code };
@@ -516,7 +493,7 @@ export class AppBindingsDelivery {
     const callback = channel.callback?.bind(channel);
     if (callback === undefined) throw new Error('the app channel cannot call OnBindingEvent');
     const call = (signal: AbortSignal) =>
-      this.paused
+      this.gate.paused
         ? Promise.reject(new PausedError())
         : callback(AppCallbackService.onBindingEvent, { name: b.name, data: Buffer.from(ev.data), metadata: { ...ev.metadata } }, this.ctx(signal));
     const policy = this.opts.inboundPolicy?.(b.name);

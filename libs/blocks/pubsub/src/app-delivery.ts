@@ -23,6 +23,7 @@
 // broker) when the subscription closes. resume() opens the same subscriptions again. Before
 // start(), pause() makes start() wait for resume() (the app's /dapr/subscribe needs a healthy app).
 import { setMaxListeners } from 'node:events';
+import { PauseLatch, idleOrTimeout } from '@tessera/runtime-core';
 import {
   APIVersion,
   AppCallbackAlphaService,
@@ -160,9 +161,8 @@ export class AppPubSubDelivery {
   private readonly now: () => number;
   private readonly drainMs: number;
   private readonly ctx: CallContext;
-  private paused = false;
-  /** Resolved by resume() or close(): what a paused start() and paused runners wait for. */
-  private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Paused while the app is unhealthy; a paused start() and paused loops wait on it (close() releases them). */
+  private readonly gate = new PauseLatch();
 
   constructor(private readonly opts: AppPubSubDeliveryOptions) {
     this.backoffInitial = opts.retryBackoffMs?.initial ?? 200;
@@ -186,7 +186,7 @@ export class AppPubSubDelivery {
    * declarative ones and starts delivering. Call once the app channel is ready.
    */
   async start(): Promise<void> {
-    if (this.paused) await this.untilResumed();
+    if (this.gate.paused) await this.gate.untilResumed();
     if (this.stop.signal.aborted) return;
     const programmatic = this.opts.channel !== undefined ? await this.discover(this.opts.channel) : [];
     const { subscriptions, skipped } = mergeSubscriptions(this.opts.declarative, programmatic);
@@ -212,7 +212,7 @@ export class AppPubSubDelivery {
       if (r.bulk?.timer) clearTimeout(r.bulk.timer);
       r.session?.abort();
     }
-    this.wake();
+    this.gate.release();
   }
 
   /**
@@ -220,11 +220,8 @@ export class AppPubSubDelivery {
    * flight have ended (up to drainMs). Returns how many subscriptions it pauses. Idempotent.
    */
   pause(): number {
-    if (this.paused || this.stop.signal.aborted) return 0;
-    this.paused = true;
-    let resolve: () => void = () => undefined;
-    const promise = new Promise<void>((r) => (resolve = r));
-    this.resumed = { promise, resolve };
+    if (this.gate.paused || this.stop.signal.aborted) return 0;
+    this.gate.pause();
     let n = 0;
     for (const r of this.runners) {
       if (r.ended) continue;
@@ -246,9 +243,8 @@ export class AppPubSubDelivery {
    * on subscriptions still open. Returns how many subscriptions it resumes. Idempotent.
    */
   resume(): number {
-    if (!this.paused || this.stop.signal.aborted) return 0;
-    this.paused = false;
-    this.wake();
+    if (!this.gate.paused || this.stop.signal.aborted) return 0;
+    this.gate.resume();
     let n = 0;
     for (const r of this.runners) {
       if (r.ended) continue;
@@ -260,31 +256,12 @@ export class AppPubSubDelivery {
     return n;
   }
 
-  private wake(): void {
-    const w = this.resumed;
-    this.resumed = undefined;
-    w?.resolve();
-  }
-
-  private untilResumed(): Promise<void> {
-    return this.resumed?.promise ?? Promise.resolve();
-  }
-
   /** Closes r's subscription once its deliveries in flight are done (or drainMs passed), unless resumed meanwhile. */
   private async closeWhenIdle(r: Runner): Promise<void> {
     const session = r.session;
     if (session === undefined) return;
-    if (r.busy > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.drainMs);
-        function done(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        r.idleWaiters.push(done);
-      });
-    }
-    if (this.paused && r.session === session) session.abort();
+    await idleOrTimeout(r, this.drainMs);
+    if (this.gate.paused && r.session === session) session.abort();
   }
 
   /** Hands one message to handle(), counted in r.busy. */
@@ -343,8 +320,8 @@ export class AppPubSubDelivery {
     let failures = 0;
     let pausedBefore = false;
     while (!this.stop.signal.aborted) {
-      if (this.paused) {
-        await this.untilResumed();
+      if (this.gate.paused) {
+        await this.gate.untilResumed();
         continue;
       }
       const session = new AbortController();
@@ -368,7 +345,7 @@ export class AppPubSubDelivery {
         for (;;) {
           const n = await it.next();
           if (n.done === true) break;
-          if (this.paused) r.held.push({ subscriptionId, delivery: n.value });
+          if (this.gate.paused) r.held.push({ subscriptionId, delivery: n.value });
           else this.dispatch(r, subscriptionId, n.value);
         }
         r.state.live = false;
@@ -428,7 +405,7 @@ export class AppPubSubDelivery {
     if (channel === undefined) return this.settle(subscriptionId, d, 'retry', 'no app channel');
     const outcome = await this.withPolicy(spec.pubsubName, () => this.deliverOne(channel, spec, pending));
     if (this.stop.signal.aborted) return; // shutting down: the stream end hands the message back
-    if (outcome.verdict === 'retry' && this.paused) return this.hold(r, subscriptionId, d, outcome.reason);
+    if (outcome.verdict === 'retry' && this.gate.paused) return this.hold(r, subscriptionId, d, outcome.reason);
     return this.settle(subscriptionId, d, outcome.verdict, outcome.reason);
   }
 
@@ -534,7 +511,7 @@ export class AppPubSubDelivery {
         if (this.stop.signal.aborted) return;
         for (const p of group) {
           const v = verdicts.get(p.delivery.deliveryId) ?? { verdict: 'retry' as Verdict, reason: 'the app gave no status for the entry' };
-          if (v.verdict === 'retry' && this.paused) this.hold(r, p.subscriptionId, p.delivery, v.reason);
+          if (v.verdict === 'retry' && this.gate.paused) this.hold(r, p.subscriptionId, p.delivery, v.reason);
           else void this.settle(p.subscriptionId, p.delivery, v.verdict, v.reason);
         }
       }),
@@ -548,7 +525,7 @@ export class AppPubSubDelivery {
     try {
       return await policy.run(
         async () => {
-          if (this.paused) throw new PausedError();
+          if (this.gate.paused) throw new PausedError();
           const o = await attempt();
           if (o.verdict === 'retry') throw new RetryVerdict(o.reason);
           return o;
@@ -571,7 +548,7 @@ export class AppPubSubDelivery {
     try {
       return await policy.run(
         async () => {
-          if (this.paused) throw new PausedError();
+          if (this.gate.paused) throw new PausedError();
           last = await attempt();
           for (const v of last.values()) if (v.verdict === 'retry') throw new RetryVerdict(v.reason);
           return last;
