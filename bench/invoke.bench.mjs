@@ -34,25 +34,19 @@
 //
 // Writes tmp/bench/invoke/ (TESSERA_HOME, data dirs, runtime-a.log and runtime-b.log: the
 // runtimes' output, e.g. for --rt-node-args=--trace-gc). Numbers are printed, never asserted.
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { fork, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { args, sleep, pcts, median, f3, f1, procCpuUs, freePort, httpStatus } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const require = createRequire(join(root, 'package.json'));
-const args = Object.fromEntries(
-  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
-    const i = a.indexOf('=');
-    return i < 0 ? [a.slice(2), 'true'] : [a.slice(2, i), a.slice(i + 1)];
-  }),
-);
 const RATE = Number(args.rate ?? 1000);
 const CONNS = Number(args.conns ?? 16);
 const BYTES = Number(args.bytes ?? 1024);
@@ -66,7 +60,6 @@ const WORK = join(root, 'tmp/bench/invoke');
 /** The runtime bundle: dist/ as tools/build.mjs writes it, or another build (--dist=<dir>, e.g. a baseline). */
 const DIST = args.dist ? join(root, args.dist) : join(root, 'dist');
 const PROTO_DIR = join(root, 'libs/contracts/proto');
-const CLK_TCK = 100;
 const CALLEE = 'B';
 const METHOD = 'echo';
 const CONTENT_TYPE = 'application/octet-stream';
@@ -81,41 +74,11 @@ function body() {
 // ---------------------------------------------------------------------------------------------
 // shared helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now(); // ms, comparable across threads
 
-function pcts(lat) {
-  const s = Float64Array.from(lat).sort();
-  const at = (p) => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
-  return { p50: at(50), p90: at(90), p99: at(99), max: s.length ? s[s.length - 1] : NaN };
-}
 
-/** user+system CPU of a process, µs, from /proc (10 ms resolution). */
-function procCpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-}
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
 /** The Dapr gRPC service definition, generated at run time as DaprClient does. */
 function daprService() {
@@ -358,15 +321,6 @@ function startRuntime(appArgs, env, nodeArgs = [], logFile = undefined, dist = D
   return child;
 }
 
-function httpStatus(port, path) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', () => resolve(0));
-  });
-}
 
 async function waitHealthy(child, port, timeoutMs = 30_000) {
   const t0 = performance.now();

@@ -48,7 +48,7 @@
 // never asserted.
 import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { createRequire } from 'node:module';
@@ -56,16 +56,11 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { args, sleep, pcts, median, f3, f2, f1, procCpuUs, freePort } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const require = createRequire(join(root, 'package.json'));
-const args = Object.fromEntries(
-  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
-    const i = a.indexOf('=');
-    return i < 0 ? [a.slice(2), 'true'] : [a.slice(2, i), a.slice(i + 1)];
-  }),
-);
 const CONNS = Number(args.conns ?? 16);
 const DURATION_MS = Number(args.duration ?? 5) * 1000;
 const WARMUP_MS = Number(args.warmup ?? 1) * 1000;
@@ -85,30 +80,14 @@ const PREFIX = `pubsub-bench-${RUN}`;
 const SUB_APP = 'pubsub-bench-sub';
 const WORK = join(root, 'tmp/bench/pubsub');
 const DIST = args.dist ? join(process.cwd(), args.dist) : join(root, 'dist'); // e.g. a saved build for before/after
-const CLK_TCK = 100;
 
 // ---------------------------------------------------------------------------------------------
 // shared helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** ms on CLOCK_MONOTONIC: the same clock in every process of the machine (uv_hrtime). */
 const mono = () => Number(process.hrtime.bigint()) / 1e6;
 
-function pcts(lat) {
-  const s = Float64Array.from(lat).sort();
-  const at = (p) => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
-  return { p50: at(50), p90: at(90), p99: at(99), max: s.length ? s[s.length - 1] : NaN };
-}
 
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
-const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
 /** A JSON object of exactly BYTES bytes: `head` fields then a padding string. */
 function jsonOf(head) {
@@ -473,23 +452,7 @@ function loadGenerator() {
 // ---------------------------------------------------------------------------------------------
 // main: processes, measurement, report
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-/** user+system CPU of a process, µs, from /proc (10 ms resolution). */
-function procCpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-}
 
 async function redisCpuUs(redis) {
   const info = await redis.info('cpu');

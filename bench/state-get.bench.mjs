@@ -24,16 +24,11 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { args, sleep, pcts, median, f3, f1, procCpuUs, freePort, httpStatus } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const require = createRequire(join(root, 'package.json'));
-const args = Object.fromEntries(
-  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
-    const i = a.indexOf('=');
-    return i < 0 ? [a.slice(2), 'true'] : [a.slice(2, i), a.slice(i + 1)];
-  }),
-);
 const DURATION_MS = Number(args.duration ?? 3) * 1000;
 const WARMUP_MS = Number(args.warmup ?? 1) * 1000;
 const ROUNDS = Number(args.rounds ?? 3);
@@ -49,16 +44,10 @@ const PATH = `/v1.0/state/statestore/${KEY}`;
 const VALUE = Buffer.from(JSON.stringify({ id: 'user-0042', name: 'Ada Lovelace', plan: 'pro', tags: ['a', 'b', 'c'], visits: 1234, ok: true }));
 const VERSION = '7';
 const WORK = join(root, 'tmp/bench/state-get');
-const CLK_TCK = 100;
 
 // ---------------------------------------------------------------------------------------------
 // shared helpers
 
-function pcts(lat) {
-  const s = lat.slice().sort(); // Float64Array: numeric sort
-  const at = (p) => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
-  return { p50: at(50), p90: at(90), p99: at(99) };
-}
 
 /** Keeps `inflight` calls going until `ms` elapse; resolves with count, seconds and latencies. */
 function drive(call, inflight, ms, record) {
@@ -171,25 +160,8 @@ function loadGenerator() {
 // ---------------------------------------------------------------------------------------------
 // main: processes, measurement, report
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-/** user+system CPU of a process, µs, from /proc (10 ms resolution). */
-function procCpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-}
 
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -217,15 +189,6 @@ function startApp(name, appArgs, nodeArgs = []) {
   return child;
 }
 
-function httpStatus(port, path) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', () => resolve(0));
-  });
-}
 
 /** Polls until `GET path` answers 200; ms since `t0`. */
 async function waitReady(child, port, path, t0, timeoutMs = 30_000) {
@@ -261,14 +224,6 @@ spec:
 `;
 }
 
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '-');
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
 async function main() {
   const { Redis } = require('ioredis');
