@@ -51,8 +51,18 @@ describe('idleOrTimeout', () => {
   });
 
   it('gives up after maxMs', async () => {
-    const t0 = Date.now();
-    await idleOrTimeout({ busy: 3, idleWaiters: [] }, 30);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    jest.useFakeTimers();
+    try {
+      let done = false;
+      const p = idleOrTimeout({ busy: 3, idleWaiters: [] }, 30).then(() => (done = true));
+      jest.advanceTimersByTime(29);
+      await Promise.resolve();
+      expect(done).toBe(false);
+      jest.advanceTimersByTime(1);
+      await p;
+      expect(done).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
