@@ -7,7 +7,9 @@
 //
 // The status frame comes last, once every message before it was read. Ending early: return()
 // cancels the app's call; the watch (caller's signal, deadline) cancels it and fails the
-// iteration with the watch's ApiError; an input that throws cancels it too. Any of these, or the
+// iteration with the watch's ApiError (grpc-js holds the same deadline: when its timer fires
+// first, the call ends with a DEADLINE_EXCEEDED status frame instead); an input that throws
+// cancels it too. Any of these, or the
 // app's status, stops reading the input (its return()).
 import type * as grpc from '@grpc/grpc-js';
 import { isApiError } from '@tessera/contracts';
