@@ -12,12 +12,11 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { ClientConfig } from 'pg';
+import { createIfAbsent } from '@tessera/common-postgres';
 import { LockStoreError } from '@tessera/spi';
 import type { ComponentMetadata, LockFeature, LockStore, LockTryRequest, LockTryResponse, LockUnlockRequest, LockUnlockStatus } from '@tessera/spi';
 import { parsePostgresLockMetadata } from './pg-lock-metadata';
 
-const UNIQUE_VIOLATION = '23505';
-const DUPLICATE_TABLE = '42P07';
 
 type Statement = { readonly name: string; readonly text: string };
 
@@ -46,15 +45,7 @@ async function migrate(config: ClientConfig, table: string): Promise<void> {
   c.on('error', () => undefined);
   try {
     await c.connect();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await c.query(`CREATE TABLE IF NOT EXISTS ${table} (key text NOT NULL PRIMARY KEY, owner text NOT NULL, expiredate timestamp with time zone NOT NULL)`);
-        return;
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if ((code !== UNIQUE_VIOLATION && code !== DUPLICATE_TABLE) || attempt >= 2) throw e;
-      }
-    }
+    await createIfAbsent(c, `CREATE TABLE IF NOT EXISTS ${table} (key text NOT NULL PRIMARY KEY, owner text NOT NULL, expiredate timestamp with time zone NOT NULL)`);
   } finally {
     await c.end().catch(() => undefined);
   }

@@ -7,6 +7,7 @@
 // number).
 import { Client } from 'pg';
 import type { ClientConfig } from 'pg';
+import { createIfAbsent } from '@tessera/common-postgres';
 
 const LEVEL_KEY = 'migrations';
 const LOCK_KEY = 'lock';
@@ -71,16 +72,7 @@ async function migrateWith(work: Client, lock: Client, table: string, metadataTa
 }
 
 async function createMetadataTable(work: Client, metadataTable: string): Promise<void> {
-  // Concurrent CREATE TABLE IF NOT EXISTS can still collide on pg_type; retry a few times.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await work.query(`CREATE TABLE IF NOT EXISTS ${metadataTable} (key text NOT NULL PRIMARY KEY, value text NOT NULL)`);
-      return;
-    } catch (e) {
-      if ((e as { code?: string }).code !== UNIQUE_VIOLATION || attempt >= 2) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  await createIfAbsent(work, `CREATE TABLE IF NOT EXISTS ${metadataTable} (key text NOT NULL PRIMARY KEY, value text NOT NULL)`);
 }
 
 async function relationExists(db: Client, name: string): Promise<boolean> {
